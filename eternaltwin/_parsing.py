@@ -1,0 +1,91 @@
+"""Checked access to JSON replies: a reply that is not what was expected raises
+:class:`~eternaltwin.exceptions.UnexpectedResponseError` naming the member, never a bare ``KeyError``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from eternaltwin.exceptions import UnexpectedResponseError
+
+__all__ = [
+    "expect_mapping",
+    "optional_bool",
+    "optional_datetime",
+    "optional_str",
+    "parse_datetime",
+    "require_number",
+    "require_str",
+]
+
+
+def expect_mapping(data: Any, what: str) -> Mapping[str, Any]:
+    """``data`` if it is a JSON object, else an :class:`UnexpectedResponseError` about ``what``."""
+    if not isinstance(data, Mapping):
+        raise UnexpectedResponseError(f"Expected a JSON object for the {what}, got {type(data).__name__}.")
+    return data
+
+
+def require_str(obj: Mapping[str, Any], key: str, what: str) -> str:
+    """The string member ``key`` of ``obj``."""
+    value = obj.get(key)
+    if not isinstance(value, str):
+        raise UnexpectedResponseError(_wrong(key, what, "a string", value, key in obj))
+    return value
+
+
+def optional_str(obj: Mapping[str, Any], key: str, what: str) -> str | None:
+    """The string member ``key``, or None when absent or null."""
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise UnexpectedResponseError(_wrong(key, what, "a string or null", value, True))
+    return value
+
+
+def require_number(obj: Mapping[str, Any], key: str, what: str) -> int | float:
+    """The numeric member ``key`` of ``obj`` (booleans are refused)."""
+    value = obj.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise UnexpectedResponseError(_wrong(key, what, "a number", value, key in obj))
+    return value
+
+
+def optional_bool(obj: Mapping[str, Any], key: str, what: str) -> bool | None:
+    """The boolean member ``key``, or None when absent or null."""
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, bool):
+        raise UnexpectedResponseError(_wrong(key, what, "a boolean or null", value, True))
+    return value
+
+
+def parse_datetime(value: str) -> datetime:
+    """Parse an API timestamp (``2021-03-04T05:06:07.089Z``, fraction optional) as an aware UTC datetime."""
+    text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def optional_datetime(obj: Mapping[str, Any], key: str, what: str) -> datetime | None:
+    """The timestamp member ``key`` as an aware datetime, or None when absent or null."""
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise UnexpectedResponseError(_wrong(key, what, "a timestamp string or null", value, True))
+    try:
+        return parse_datetime(value)
+    except ValueError:
+        raise UnexpectedResponseError(f"The {what} has {key}={value!r}, which is not a timestamp.") from None
+
+
+def _wrong(key: str, what: str, expected: str, value: Any, present: bool) -> str:
+    if not present:
+        return f"The {what} has no {key!r} member (expected {expected})."
+    return f"The {what} has {key}={type(value).__name__}, expected {expected}."

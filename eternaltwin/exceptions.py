@@ -1,0 +1,280 @@
+"""The kit's exceptions: one tree, rooted at :class:`EternalTwinError`.
+
+::
+
+    EternalTwinError
+    ├── InvalidStateError            an OAuth state that is malformed, forged, expired or unexpected
+    ├── ConfigurationError (ValueError)
+    │   ├── MissingCredentialsError  a method needs client_id / client_secret / redirect_uri / state_key
+    │   └── UnknownAliasError (KeyError)   no connection under that alias
+    ├── TransportError               no HTTP response at all
+    │   ├── RequestTimeout
+    │   └── ConnectionFailed
+    ├── UnexpectedResponseError      a response whose body is not the JSON that was expected
+    └── RequestError                 the server answered with a status >= 300
+        ├── ValidationError          400, 422
+        ├── UnauthorizedError        401, 403
+        ├── NotFoundError            404
+        ├── RateLimitedError         429 (``retry_after`` in seconds, when the server said)
+        └── ServerError              5xx
+
+Lower-level errors (``httpx`` ones) are translated in one place, the clients' send path. Messages never
+contain secrets: tokens and client secrets are masked before they reach a message.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from eternaltwin.responses import Response
+
+__all__ = [
+    "ConfigurationError",
+    "ConnectionFailed",
+    "EternalTwinError",
+    "InvalidStateError",
+    "MissingCredentialsError",
+    "NotFoundError",
+    "RateLimitedError",
+    "RequestError",
+    "RequestTimeout",
+    "ServerError",
+    "TransportError",
+    "UnauthorizedError",
+    "UnexpectedResponseError",
+    "UnknownAliasError",
+    "ValidationError",
+    "request_error_for",
+]
+
+_BODY_PREVIEW = 500
+
+
+class EternalTwinError(Exception):
+    """Base class of every exception raised by the kit."""
+
+
+class InvalidStateError(EternalTwinError):
+    """An OAuth ``state`` that cannot be trusted.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong with the state.
+    state : str
+        The state as received (a JWT; it is not a secret, its signing key is).
+    """
+
+    def __init__(self, message: str, state: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.state = state
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigurationError(EternalTwinError, ValueError):
+    """A connection configuration that cannot be used (unknown key, wrong type, missing url...)."""
+
+
+class MissingCredentialsError(ConfigurationError):
+    """A method needs a credential that the connection was configured without.
+
+    Parameters
+    ----------
+    missing : list of str
+        The configuration keys that are missing (``client_id``, ``client_secret``...).
+    action : str
+        What was being attempted, for the message.
+    """
+
+    def __init__(self, missing: list[str], action: str) -> None:
+        self.missing = list(missing)
+        self.action = action
+        keys = ", ".join(missing)
+        super().__init__(
+            f"{action} needs {keys}, but this connection was configured without "
+            f"{'it' if len(missing) == 1 else 'them'}: pass {keys} to configure() "
+            f"(or set the ETERNALTWIN_* environment variables)."
+        )
+
+
+class UnknownAliasError(ConfigurationError, KeyError):
+    """No connection is registered under the alias that was asked for.
+
+    It is also a :class:`KeyError`, as the older client raised one.
+    """
+
+    def __init__(self, alias: str, known: list[str]) -> None:
+        self.alias = alias
+        self.known = sorted(known)
+        if self.known:
+            where = "configured aliases: " + ", ".join(repr(a) for a in self.known)
+        else:
+            where = "no alias is configured"
+        message = (
+            f"No connection named {alias!r} ({where}). Configure one with "
+            f"eternaltwin.connections.configure({alias}={{'url': ...}}), configure_from_file() "
+            f"or the ETERNALTWIN_URL environment variable."
+        )
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class TransportError(EternalTwinError):
+    """The request got no HTTP response (time-out, refused connection, broken network).
+
+    Attributes
+    ----------
+    method, url : str
+        The request that failed.
+    """
+
+    def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
+        super().__init__(message)
+        self.method = method
+        self.url = url
+
+
+class RequestTimeout(TransportError):
+    """The server did not answer within the connection's ``timeout``."""
+
+
+class ConnectionFailed(TransportError):
+    """The server could not be reached (refused connection, DNS failure, TLS error...)."""
+
+
+class UnexpectedResponseError(EternalTwinError):
+    """A successful response whose body is not the JSON the kit expected.
+
+    Attributes
+    ----------
+    response : Response or None
+        The response, when there is one.
+    """
+
+    def __init__(self, message: str, response: Response | None = None) -> None:
+        super().__init__(message)
+        self.response = response
+
+
+class RequestError(EternalTwinError):
+    """The server answered with an HTTP status of 300 or more.
+
+    Parameters
+    ----------
+    response : Response
+        The server's response.
+    message : str, optional
+        A message to use instead of the default one, which names the url, the status and the body.
+
+    Attributes
+    ----------
+    response : Response
+    status_code : int
+    url : str
+    code : str or None
+        The server's error code (the ``error`` member of a JSON error body), e.g. ``"UserNotFound"``.
+    """
+
+    def __init__(self, response: Response, message: str | None = None) -> None:
+        self.response = response
+        self.status_code: int = response.status_code
+        self.url: str = str(response.url)
+        self.code: str | None = _error_code(response.content)
+        if message is None:
+            body = response.content.decode("utf-8", "replace")
+            if len(body) > _BODY_PREVIEW:
+                body = body[:_BODY_PREVIEW] + "…"
+            message = f"{self.url} answered {self.status_code}: {body}"
+        self.message = message
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ValidationError(RequestError):
+    """The server refused the request's input (400 or 422)."""
+
+
+class UnauthorizedError(RequestError):
+    """Credentials are missing, wrong or expired (401), or not enough (403)."""
+
+
+class NotFoundError(RequestError):
+    """The thing asked for does not exist (404)."""
+
+
+class RateLimitedError(RequestError):
+    """Too many requests (429).
+
+    Attributes
+    ----------
+    retry_after : float or None
+        Seconds the server asked to wait, from its ``Retry-After`` header.
+    """
+
+    def __init__(self, response: Response, message: str | None = None) -> None:
+        super().__init__(response, message)
+        self.retry_after: float | None = parse_retry_after(response.headers.get("retry-after"))
+
+
+class ServerError(RequestError):
+    """The server failed (5xx)."""
+
+
+def _error_code(content: bytes) -> str | None:
+    try:
+        data: Any = json.loads(content)
+    except ValueError:
+        return None
+    if isinstance(data, dict) and isinstance(data.get("error"), str):
+        return str(data["error"])
+    return None
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date), or None."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    from datetime import datetime, timezone
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+_BY_STATUS: dict[int, type[RequestError]] = {
+    400: ValidationError,
+    422: ValidationError,
+    401: UnauthorizedError,
+    403: UnauthorizedError,
+    404: NotFoundError,
+    429: RateLimitedError,
+}
+
+
+def request_error_for(response: Response, message: str | None = None) -> RequestError:
+    """The :class:`RequestError` subclass that fits ``response.status_code``."""
+    status = response.status_code
+    cls = _BY_STATUS.get(status)
+    if cls is None:
+        cls = ServerError if status >= 500 else RequestError
+    return cls(response, message)

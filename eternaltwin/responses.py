@@ -1,0 +1,45 @@
+"""The kit's own, transport-independent :class:`Response`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["Response"]
+
+
+class Response:
+    """An HTTP response, detached from the transport that fetched it.
+
+    Parameters
+    ----------
+    url : str
+        The url that was requested.
+    status_code : int
+        The HTTP status.
+    content : bytes
+        The raw body.
+    headers : Mapping[str, str]
+        The response headers (looked up case-insensitively when an ``httpx.Headers`` is passed).
+    """
+
+    __slots__ = ("content", "headers", "status_code", "url")
+
+    def __init__(self, url: str, status_code: int, content: bytes, headers: Mapping[str, str]) -> None:
+        self.url = url
+        self.status_code = status_code
+        self.content = content
+        self.headers = headers
+
+    def json(self) -> Any:
+        """The body decoded as JSON (raises :class:`ValueError` when it is not JSON)."""
+        return json.loads(self.content)
+
+    @property
+    def text(self) -> str:
+        """The body decoded as UTF-8."""
+        return self.content.decode("utf-8", "replace")
+
+    def __repr__(self) -> str:
+        return f"<Response [{self.status_code}]>"
