@@ -1,0 +1,246 @@
+"""The loopback server that catches one OAuth redirect.
+
+When a connection's ``redirect_uri`` points at this machine (``http://127.0.0.1:PORT/callback``), the login
+widget runs a :class:`CallbackServer` on that port for the length of one login. The browser, sent back by
+Eternaltwin with ``?code=...&state=...``, lands here; the server hands the query to a callback (which checks
+the state and exchanges the code), answers the browser with a small page saying it may close the tab, and
+is stopped by its owner.
+
+It is deliberately tiny (``http.server`` in a daemon thread): it serves one path, answers GET only, never
+logs the query (it holds the authorization code) and stops by itself after ``timeout`` seconds.
+"""
+
+from __future__ import annotations
+
+import html
+import http.server
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+__all__ = ["CallbackPage", "CallbackServer"]
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackPage:
+    """What the browser is told after the redirect.
+
+    Attributes
+    ----------
+    ok : bool
+        Whether the login succeeded (the page's colour and HTTP status follow it).
+    title : str
+        A short headline ("Logged in as Alice").
+    detail : str
+        One sentence more (what went wrong, or that the tab may be closed).
+    """
+
+    ok: bool
+    title: str
+    detail: str = ""
+
+    def render(self) -> bytes:
+        """The HTML page, every text escaped."""
+        colour = "#1a7f37" if self.ok else "#b42318"
+        close = "You may close this tab and go back to the notebook."
+        return (
+            '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+            f"<title>{html.escape(self.title)}</title>"
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            "<style>body{font-family:system-ui,sans-serif;max-width:34em;margin:4em auto;padding:0 1em;"
+            "color:#1f2328}h1{font-size:1.4em;color:" + colour + "}p{line-height:1.5}</style>"
+            "</head><body>"
+            f'<h1 id="title">{html.escape(self.title)}</h1>'
+            + (f'<p id="detail">{html.escape(self.detail)}</p>' if self.detail else "")
+            + f'<p id="close">{close}</p>'
+            "</body></html>\n"
+        ).encode()
+
+
+#: Called with the query string of the redirect (without ``?``); returns the page to show.
+RedirectHandler = Callable[[str], CallbackPage]
+
+
+class CallbackServer:
+    """A one-login HTTP server on a loopback port.
+
+    Parameters
+    ----------
+    port : int
+        The port to listen on (the ``redirect_uri``'s).
+    path : str
+        The only path answered (the ``redirect_uri``'s path, ``/`` when it has none). Other paths get 404,
+        so a browser's ``/favicon.ico`` does not count as the redirect.
+    on_redirect : callable
+        Called (in a server thread) with the query string of each GET on ``path``; returns the
+        :class:`CallbackPage` to answer with.
+    host : str, optional
+        The address to bind; ``127.0.0.1`` by default (``::1`` for IPv6).
+    timeout : float or None, optional
+        Seconds after which the server stops by itself and ``on_timeout`` is called; None: never.
+    on_timeout : callable, optional
+        Called (in a timer thread) when ``timeout`` runs out before :meth:`stop`.
+
+    Raises
+    ------
+    OSError
+        From :meth:`start`, when the port cannot be bound (already in use...).
+    """
+
+    def __init__(
+        self,
+        port: int,
+        path: str,
+        on_redirect: RedirectHandler,
+        *,
+        host: str = "127.0.0.1",
+        timeout: float | None = 600.0,
+        on_timeout: Callable[[], None] | None = None,
+    ) -> None:
+        self.port = port
+        self.path = path or "/"
+        self.host = host
+        self.timeout = timeout
+        self._on_redirect = on_redirect
+        self._on_timeout = on_timeout
+        self._server: http.server.ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def for_redirect_uri(
+        cls,
+        redirect_uri: str,
+        on_redirect: RedirectHandler,
+        *,
+        port: int,
+        path: str | None = None,
+        timeout: float | None = 600.0,
+        on_timeout: Callable[[], None] | None = None,
+    ) -> CallbackServer:
+        """A server for a loopback ``redirect_uri``: IPv6 when its host is ``[::1]``, else IPv4.
+
+        ``path`` overrides the path taken from ``redirect_uri`` (for proxied URLs, whose local path differs).
+        """
+        parts = urlsplit(redirect_uri)
+        host = "::1" if parts.hostname == "::1" else "127.0.0.1"
+        return cls(
+            port,
+            path if path is not None else (parts.path or "/"),
+            on_redirect,
+            host=host,
+            timeout=timeout,
+            on_timeout=on_timeout,
+        )
+
+    @property
+    def running(self) -> bool:
+        """Whether the server is listening."""
+        return self._server is not None
+
+    @property
+    def url(self) -> str:
+        """The local URL of the answered path."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}{self.path}"
+
+    def start(self) -> None:
+        """Bind the port and serve in a daemon thread (a no-op when already running)."""
+        with self._lock:
+            if self._server is not None:
+                return
+            server = _Server((self.host, self.port), _Handler, owner=self)
+            self._server = server
+            self._thread = threading.Thread(
+                target=server.serve_forever,
+                kwargs={"poll_interval": 0.1},
+                name=f"eternaltwin-oauth-callback-{self.port}",
+                daemon=True,
+            )
+            self._thread.start()
+            if self.timeout is not None:
+                self._timer = threading.Timer(self.timeout, self._expire)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def stop(self) -> None:
+        """Stop serving and free the port (idempotent; callable from a request handler)."""
+        with self._lock:
+            server, thread, timer = self._server, self._thread, self._timer
+            self._server = self._thread = self._timer = None
+        if timer is not None and timer is not threading.current_thread():
+            timer.cancel()
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5)
+
+    def _expire(self) -> None:
+        if self._server is None:
+            return
+        self.stop()
+        if self._on_timeout is not None:
+            self._on_timeout()
+
+    def _handle(self, query: str) -> CallbackPage:
+        try:
+            return self._on_redirect(query)
+        except Exception as error:  # the browser gets a page whatever happens; the owner shows the rest
+            return CallbackPage(False, "Login failed", f"{type(error).__name__}: {error}")
+
+    def __enter__(self) -> CallbackServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"<CallbackServer {self.url} ({'running' if self.running else 'stopped'})>"
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], handler: Any, *, owner: CallbackServer) -> None:
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.owner = owner
+        super().__init__(address, handler)
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    server: _Server
+    # A browser may open a speculative connection and send nothing on it; don't let it hang a thread.
+    timeout = 15
+    server_version = "eternaltwin-login"
+    sys_version = ""
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        owner = self.server.owner
+        if parts.path != owner.path:
+            self._reply(404, CallbackPage(False, "Not found", "This address only receives the login."))
+            return
+        page = owner._handle(parts.query)
+        self._reply(200 if page.ok else 400, page)
+
+    def _reply(self, status: int, page: CallbackPage) -> None:
+        body = page.render()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Referrer-Policy", "no-referrer")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence: the request line holds the authorization code."""

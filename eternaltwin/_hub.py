@@ -1,0 +1,202 @@
+"""Browser-facing URLs of local ports on JupyterHub and Binder.
+
+On a hub the kernel runs on a remote machine: the person's browser cannot reach ``http://127.0.0.1:PORT``
+of the kernel, but jupyter-server-proxy (installed by ``binder/requirements.txt``) forwards
+``{JUPYTERHUB_SERVICE_PREFIX}proxy/{PORT}/rest`` of the notebook server to ``http://localhost:PORT/rest``,
+behind the hub's own login. This module turns local ports and loopback URLs into those proxied URLs, and
+back, so that:
+
+- the embedded sandbox can be told its browser-facing address (``Sandbox(external_url=...)``),
+- the login widget can show a link the browser can open, and run its callback server on the port that a
+  proxied ``redirect_uri`` leads to.
+
+Nothing here does I/O; every function reads the environment (or the ``environ`` mapping it is given).
+
+Environment
+-----------
+``JUPYTERHUB_SERVICE_PREFIX``
+    Set by JupyterHub (and so Binder) for a single-user server, e.g. ``/user/alice/``. Its presence is
+    what "on a hub" means here.
+``ETERNALTWIN_HUB_ORIGIN``
+    Overrides the hub's public origin (``https://hub.example.org``).
+``JUPYTERHUB_HOST``, ``JUPYTERHUB_PUBLIC_URL``
+    Set by JupyterHub when it knows its public address (subdomains, or ``c.JupyterHub.public_url``); the
+    origin is taken from them. When none of these is set (Binder), URLs are origin-relative paths
+    (``/user/alice/proxy/8000/``), which a browser resolves against the notebook page.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from urllib.parse import urlsplit, urlunsplit
+
+__all__ = [
+    "LOOPBACK_HOSTS",
+    "browser_url",
+    "loopback_port",
+    "proxied_port",
+    "proxy_url",
+    "public_origin",
+    "service_prefix",
+]
+
+#: Host names that always mean "this machine" in a URL.
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+_PROXY_SEGMENT = re.compile(r"proxy/(\d{1,5})(/.*)?$")
+
+
+def service_prefix(environ: Mapping[str, str] | None = None) -> str | None:
+    """The single-user server's URL prefix on a hub (``/user/alice/``), or None when not on a hub.
+
+    Parameters
+    ----------
+    environ : Mapping, optional
+        The environment to read; ``os.environ`` by default.
+    """
+    env = os.environ if environ is None else environ
+    prefix = env.get("JUPYTERHUB_SERVICE_PREFIX", "").strip()
+    if not prefix:
+        return None
+    if not prefix.startswith("/"):
+        prefix = "/" + prefix
+    if not prefix.endswith("/"):
+        prefix += "/"
+    return prefix
+
+
+def public_origin(environ: Mapping[str, str] | None = None) -> str:
+    """The hub's public ``scheme://host[:port]``, or ``""`` when the environment does not say.
+
+    Parameters
+    ----------
+    environ : Mapping, optional
+        The environment to read; ``os.environ`` by default.
+    """
+    env = os.environ if environ is None else environ
+    for name in ("ETERNALTWIN_HUB_ORIGIN", "JUPYTERHUB_HOST", "JUPYTERHUB_PUBLIC_URL"):
+        value = env.get(name, "").strip()
+        if not value:
+            continue
+        parts = urlsplit(value if "//" in value else "https://" + value)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            return f"{parts.scheme}://{parts.netloc}"
+    return ""
+
+
+def proxy_url(port: int, path: str = "", *, environ: Mapping[str, str] | None = None) -> str | None:
+    """The browser-facing URL of ``http://localhost:{port}/{path}`` through jupyter-server-proxy.
+
+    Parameters
+    ----------
+    port : int
+        The local port.
+    path : str, optional
+        A path (with an optional query) below the port's root; a leading slash is ignored.
+    environ : Mapping, optional
+        The environment to read; ``os.environ`` by default.
+
+    Returns
+    -------
+    str or None
+        ``{origin}{prefix}proxy/{port}/{path}`` (the origin may be empty: see the module's notes), or None
+        when not on a hub.
+
+    Examples
+    --------
+    >>> proxy_url(8000, environ={"JUPYTERHUB_SERVICE_PREFIX": "/user/alice/"})
+    '/user/alice/proxy/8000/'
+    >>> proxy_url(8000, "callback", environ={"JUPYTERHUB_SERVICE_PREFIX": "/user/alice/",
+    ...                                      "JUPYTERHUB_PUBLIC_URL": "https://hub.example.org/"})
+    'https://hub.example.org/user/alice/proxy/8000/callback'
+    """
+    prefix = service_prefix(environ)
+    if prefix is None:
+        return None
+    if not 0 < port < 65536:
+        raise ValueError(f"Not a TCP port: {port!r}")
+    return f"{public_origin(environ)}{prefix}proxy/{port}/{path.lstrip('/')}"
+
+
+def loopback_port(url: str) -> int | None:
+    """The port of an ``http://localhost:PORT/...`` or ``http://127.0.0.1:PORT/...`` URL, else None.
+
+    Only plain ``http`` with an explicit port counts: that is what a small local server can answer.
+
+    Examples
+    --------
+    >>> loopback_port("http://127.0.0.1:8765/callback")
+    8765
+    >>> loopback_port("https://localhost:8765/callback") is None
+    True
+    """
+    parts = urlsplit(url)
+    if parts.scheme != "http" or (parts.hostname or "") not in LOOPBACK_HOSTS:
+        return None
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    return port if port else None
+
+
+def proxied_port(url: str, *, environ: Mapping[str, str] | None = None) -> tuple[int, str] | None:
+    """Whether ``url`` reaches a local port through this hub's jupyter-server-proxy.
+
+    Parameters
+    ----------
+    url : str
+        An absolute URL or an origin-relative path.
+    environ : Mapping, optional
+        The environment to read; ``os.environ`` by default.
+
+    Returns
+    -------
+    (int, str) or None
+        The local port and the path the local server sees (``/callback``), or None when ``url`` is not a
+        proxied URL of this hub (or when not on a hub).
+    """
+    prefix = service_prefix(environ)
+    if prefix is None:
+        return None
+    parts = urlsplit(url)
+    if parts.netloc:
+        origin = public_origin(environ)
+        if origin and f"{parts.scheme}://{parts.netloc}" != origin:
+            return None
+    if not parts.path.startswith(prefix):
+        return None
+    match = _PROXY_SEGMENT.match(parts.path[len(prefix) :])
+    if match is None:
+        return None
+    port = int(match.group(1))
+    if not 0 < port < 65536:
+        return None
+    return port, match.group(2) or "/"
+
+
+def browser_url(url: str, *, environ: Mapping[str, str] | None = None) -> str:
+    """``url`` as the person's browser can open it.
+
+    On a hub, a loopback ``http`` URL of the kernel's machine is rewritten to go through
+    jupyter-server-proxy (path and query kept); anything else, or anything off a hub, is returned as is.
+
+    Examples
+    --------
+    >>> browser_url("http://127.0.0.1:50320/oauth/authorize?a=1",
+    ...             environ={"JUPYTERHUB_SERVICE_PREFIX": "/user/alice/"})
+    '/user/alice/proxy/50320/oauth/authorize?a=1'
+    >>> browser_url("http://127.0.0.1:50320/oauth/authorize", environ={})
+    'http://127.0.0.1:50320/oauth/authorize'
+    """
+    port = loopback_port(url)
+    if port is None:
+        return url
+    parts = urlsplit(url)
+    proxied = proxy_url(port, parts.path, environ=environ)
+    if proxied is None:
+        return url
+    target = urlsplit(proxied)
+    return urlunsplit((target.scheme, target.netloc, target.path, parts.query, parts.fragment))

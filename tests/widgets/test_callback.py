@@ -1,0 +1,109 @@
+"""The loopback server that catches one OAuth redirect."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+
+from eternaltwin._callback import CallbackPage, CallbackServer
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_answers_the_path_and_hands_over_the_query() -> None:
+    seen: list[str] = []
+
+    def on_redirect(query: str) -> CallbackPage:
+        seen.append(query)
+        return CallbackPage(True, "Logged in as <Alice>", "All good.")
+
+    port = free_port()
+    with CallbackServer(port, "/callback", on_redirect) as server:
+        assert server.running
+        assert server.url == f"http://127.0.0.1:{port}/callback"
+        reply = httpx.get(f"http://127.0.0.1:{port}/callback?code=abc&state=xyz")
+        assert reply.status_code == 200
+        assert "Logged in as &lt;Alice&gt;" in reply.text
+        assert "You may close this tab" in reply.text
+        assert reply.headers["cache-control"] == "no-store"
+        assert httpx.get(f"http://127.0.0.1:{port}/favicon.ico").status_code == 404
+    assert seen == ["code=abc&state=xyz"]
+    assert not server.running
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{port}/callback")
+
+
+def test_failure_page_and_handler_exceptions() -> None:
+    def on_redirect(query: str) -> CallbackPage:
+        if query == "boom":
+            raise RuntimeError("kaput")
+        return CallbackPage(False, "Login failed", "Wrong state.")
+
+    port = free_port()
+    with CallbackServer(port, "/", on_redirect):
+        reply = httpx.get(f"http://127.0.0.1:{port}/?x")
+        assert reply.status_code == 400
+        assert "Wrong state." in reply.text
+        reply = httpx.get(f"http://127.0.0.1:{port}/?boom")
+        assert reply.status_code == 400
+        assert "RuntimeError: kaput" in reply.text
+
+
+def test_stop_from_the_handler_itself() -> None:
+    box: list[CallbackServer] = []
+
+    def on_redirect(query: str) -> CallbackPage:
+        box[0].stop()
+        return CallbackPage(True, "Done")
+
+    port = free_port()
+    server = CallbackServer(port, "/cb", on_redirect)
+    box.append(server)
+    server.start()
+    reply = httpx.get(f"http://127.0.0.1:{port}/cb?code=1")
+    assert reply.status_code == 200
+    assert "Done" in reply.text
+    assert not server.running
+
+
+def test_times_out_by_itself() -> None:
+    fired = threading.Event()
+    port = free_port()
+    server = CallbackServer(port, "/", lambda q: CallbackPage(True, "x"), timeout=0.2, on_timeout=fired.set)
+    server.start()
+    assert fired.wait(5)
+    deadline = time.monotonic() + 5
+    while server.running and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not server.running
+    server.stop()  # idempotent
+
+
+def test_port_in_use_raises() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        server = CallbackServer(port, "/", lambda q: CallbackPage(True, "x"))
+        with pytest.raises(OSError):
+            server.start()
+        assert not server.running
+
+
+def test_for_redirect_uri() -> None:
+    server = CallbackServer.for_redirect_uri(
+        "http://localhost:8765/oauth/cb", lambda q: CallbackPage(True, ""), port=8765
+    )
+    assert (server.host, server.port, server.path) == ("127.0.0.1", 8765, "/oauth/cb")
+    server = CallbackServer.for_redirect_uri("http://[::1]:8765", lambda q: CallbackPage(True, ""), port=8765)
+    assert (server.host, server.path) == ("::1", "/")
+    assert server.url == "http://[::1]:8765/"
+    assert "stopped" in repr(server)
