@@ -1,0 +1,36 @@
+"""A local Eternaltwin-compatible HTTP server, for tests, demos and notebooks.
+
+Run it in-process::
+
+    from eternaltwin.sandbox import Sandbox
+
+    with Sandbox(population=100) as sb:
+        print(sb.url, sb.connection_config())
+
+or from a shell: ``python -m eternaltwin.sandbox --port 50320``.
+
+Behaviours the API notes leave open are chosen in :mod:`eternaltwin.sandbox._choices`.
+This package stands apart from the client: it imports nothing else from ``eternaltwin``.
+"""
+
+from eternaltwin.sandbox._app import SandboxState, create_app
+from eternaltwin.sandbox._clock import VirtualClock, format_instant
+from eternaltwin.sandbox._config import AppSeed, SandboxConfig, SandboxConfigError, UserSeed
+from eternaltwin.sandbox._seed import DemoUser, SeededApp
+from eternaltwin.sandbox._server import Sandbox
+from eternaltwin.sandbox._store import Store
+
+__all__ = [
+    "AppSeed",
+    "DemoUser",
+    "Sandbox",
+    "SandboxConfig",
+    "SandboxConfigError",
+    "SandboxState",
+    "SeededApp",
+    "Store",
+    "UserSeed",
+    "VirtualClock",
+    "create_app",
+    "format_instant",
+]

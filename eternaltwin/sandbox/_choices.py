@@ -1,0 +1,223 @@
+"""Every behaviour the sandbox had to *choose*, in one place.
+
+The API notes (``/work/shared/eternaltwin-api.md``, "the spec" below) mark some behaviours of the real
+server as unconfirmed **[U]** and suggest a choice in their section 10. Each constant here is such a
+choice (or a sandbox-only knob), with a comment naming the spec section it answers. Change a behaviour
+here, not in the handlers.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# --------------------------------------------------------------------------------------------------
+# Error replies
+# --------------------------------------------------------------------------------------------------
+
+# §1.1, §1.2, §10: 2021 answers 500 for a bad Bearer token or bad Basic credentials; the newer reply is
+# [U]. We answer 401 {"error": "Unauthorized"} (with a WWW-Authenticate header), as §10 suggests.
+UNAUTHORIZED_STATUS: Final = 401
+UNAUTHORIZED_ERROR: Final = "Unauthorized"
+
+# §4.2, §10: a wrong password or an unknown login on PUT /api/v1/auth/self is 500 in 2021 and [U] newer.
+# We answer 401 with one code for both, so the reply does not say whether the login exists.
+INVALID_CREDENTIALS_STATUS: Final = 401
+INVALID_CREDENTIALS_ERROR: Final = "InvalidCredentials"
+
+# §1.2: 2021 uses 422 InvalidRequestBody for bodies it can parse but not accept (PATCH users, clock).
+# We use it for every malformed body too (bad JSON, not an object, wrong field types), instead of 500.
+INVALID_REQUEST_BODY_STATUS: Final = 422
+INVALID_REQUEST_BODY_ERROR: Final = "InvalidRequestBody"
+
+# §1.2 (forum/announcements): 422 InvalidQueryParameters for bad offset/limit; reused for user search.
+INVALID_QUERY_STATUS: Final = 422
+INVALID_QUERY_ERROR: Final = "InvalidQueryParameters"
+
+# §1.2: an uncaught exception is Koa's text/plain 500. We keep the status but answer JSON, never a
+# traceback; the traceback goes to the "eternaltwin.sandbox" logger only.
+INTERNAL_ERROR_STATUS: Final = 500
+INTERNAL_ERROR_ERROR: Final = "InternalServerError"
+
+# No spec: unmatched routes and methods. JSON like every other error.
+NOT_FOUND_ERROR: Final = "NotFound"
+METHOD_NOT_ALLOWED_ERROR: Final = "MethodNotAllowed"
+
+# §1.2, §4.8: archive paths with an unknown server or a non-numeric/out-of-range id are a warp path
+# rejection in 2021 (404, empty body [I]). We keep 404 but send {"error": "NotFound"} so every error is JSON.
+ARCHIVE_BAD_PATH_STATUS: Final = 404
+
+# §4.2: PUT auth/self with method Dinoparc/Hammerfest/Twinoid needs the real game sites (2021: 500 for
+# Twinoid, network login for the others). The sandbox answers 501 with this code.
+AUTH_METHOD_NOT_SUPPORTED_STATUS: Final = 501
+AUTH_METHOD_NOT_SUPPORTED_ERROR: Final = "UnsupportedAuthMethod"
+
+# §4.3: a taken username is 500 ("Conflict: UsernameAlreadyInUse") in 2021. We answer 409 with that name.
+USERNAME_CONFLICT_STATUS: Final = 409
+USERNAME_CONFLICT_ERROR: Final = "UsernameAlreadyInUse"
+
+# §4.3: registration through an email token needs a mailer; the sandbox has none. 422 with this code.
+EMAIL_REGISTRATION_ERROR: Final = "EmailRegistrationNotSupported"
+
+# --------------------------------------------------------------------------------------------------
+# OAuth (§5)
+# --------------------------------------------------------------------------------------------------
+
+# §5.2, §10: every authorize failure other than "guest needs login" is 500 in 2021; newer is [U].
+# We answer JSON errors and never redirect an error to the client (the 2021 code has no `?error=`).
+# Checks run in the §5.2 order: client_id, redirect_uri, response_type, scope, then the session.
+AUTHORIZE_INVALID_CLIENT_ID: Final = (422, "InvalidClientId")  # missing, or neither a key nor a UUID
+AUTHORIZE_CLIENT_NOT_FOUND: Final = (404, "OauthClientNotFound")
+AUTHORIZE_REDIRECT_URI_MISMATCH: Final = (400, "RedirectUriMismatch")
+AUTHORIZE_INVALID_RESPONSE_TYPE: Final = (422, "InvalidResponseType")  # missing or unknown
+AUTHORIZE_UNSUPPORTED_RESPONSE_TYPE: Final = (400, "UnsupportedResponseType")  # `token`
+AUTHORIZE_INVALID_SCOPE: Final = (400, "InvalidScope")
+# §5.2 step 5: only a User context (session cookie or Basic user credentials) may authorize; an access
+# token or client credentials get 403.
+AUTHORIZE_NOT_A_USER: Final = (403, "Forbidden")
+
+# §5.2, §10: success is a 302 to the callback with `code` then `state` (state only when given).
+AUTHORIZE_REDIRECT_STATUS: Final = 302
+# §5.2: a guest is sent to the login page with a 302 to /login?next=<path and query>.
+LOGIN_REDIRECT_STATUS: Final = 302
+# After a successful form login the browser goes on to `next` with 303 See Other (POST -> GET).
+LOGIN_CONTINUE_STATUS: Final = 303
+
+# §5.3, §10: codes are opaque random strings (not JWTs), bound to client and user, single use, valid
+# 10 minutes on the virtual clock.
+CODE_LIFETIME_SECONDS: Final = 600
+CODE_BYTES: Final = 32  # secrets.token_urlsafe(CODE_BYTES)
+
+# §3.7, §10: a finite expires_in (P subtracts 60 s, so it must be > 60). Access tokens are v4 UUIDs
+# like 2021's (§5.6); they stop working once expired (2021 never checks expiry).
+ACCESS_TOKEN_LIFETIME_SECONDS: Final = 3600
+# §3.7, §10: a refresh token is issued with every access token (P's Token accepts one). Opaque random
+# string, rotated on use: the refresh grant returns a new one and the old one stops working.
+REFRESH_TOKEN_BYTES: Final = 32
+REFRESH_TOKEN_LIFETIME_SECONDS: Final = 30 * 24 * 3600
+
+# §5.4, §10: `grant_type` was not read in 2021. We read it: `authorization_code` and `refresh_token`
+# are supported; a missing grant_type means `authorization_code` (2021 compatibility); anything else
+# is 400 UnsupportedGrantType.
+DEFAULT_GRANT_TYPE: Final = "authorization_code"
+TOKEN_UNSUPPORTED_GRANT_TYPE: Final = (400, "UnsupportedGrantType")
+# §5.4, §10: code failures are 500 in 2021. We use 400 with one code per cause, so a developer can tell
+# them apart. A code presented by another client is refused and NOT consumed (the right client may
+# still redeem it); a reused code stays refused.
+TOKEN_MISSING_CODE: Final = (422, INVALID_REQUEST_BODY_ERROR)
+TOKEN_CODE_NOT_FOUND: Final = (400, "AuthorizationCodeNotFound")
+TOKEN_CODE_EXPIRED: Final = (400, "AuthorizationCodeExpired")
+TOKEN_CODE_ALREADY_USED: Final = (400, "AuthorizationCodeAlreadyUsed")
+TOKEN_CODE_CLIENT_MISMATCH: Final = (400, "AuthorizationCodeClientMismatch")
+TOKEN_REFRESH_NOT_FOUND: Final = (400, "RefreshTokenNotFound")  # unknown, rotated away, or other client
+TOKEN_REFRESH_EXPIRED: Final = (400, "RefreshTokenExpired")
+# §5.4, §10: client authentication by HTTP Basic, and also body `client_id`/`client_secret`.
+# Bad or missing client credentials: 401 Unauthorized (see UNAUTHORIZED_*).
+TOKEN_ACCEPTS_BODY_CLIENT_CREDENTIALS: Final = True
+
+# §5.2, §6: scope is "" or space-separated `base` only; absent means `base`.
+ALLOWED_SCOPES: Final = frozenset({"base"})
+
+# --------------------------------------------------------------------------------------------------
+# Sessions (§1.1, §4.2)
+# --------------------------------------------------------------------------------------------------
+
+SESSION_COOKIE: Final = "sid"
+# §4.2 [U] newer: DELETE auth/self does not revoke the session in 2021 [I]. We revoke it server-side
+# as well as clearing the cookie, so a replayed `sid` is a Guest.
+REVOKE_SESSION_ON_LOGOUT: Final = True
+# §1.1: sessions never expire in 2021; same here.
+
+# --------------------------------------------------------------------------------------------------
+# Users and search (§3.2, §3.3, §3.8, §6, §8, §10)
+# --------------------------------------------------------------------------------------------------
+
+# §8 [U]: the newer server anticipates `deleted_at`. Every user view (default and complete) carries
+# `deleted_at` (null or a timestamp) right after `created_at`.
+USER_VIEW_FIELDS: Final = (
+    "type",
+    "id",
+    "created_at",
+    "deleted_at",
+    "display_name",
+    "is_administrator",
+    "links",
+)
+# §3.3: the complete view (self or administrator) adds these, in this order.
+COMPLETE_USER_EXTRA_FIELDS: Final = ("username", "email_address", "has_password")
+# §3.8, §10 [U]: the fields of each item of a search page: the default view (with `deleted_at`).
+# A sub-tuple of USER_VIEW_FIELDS; edit this one line to change the item shape.
+SEARCH_ITEM_FIELDS: Final = USER_VIEW_FIELDS
+
+# §3.8, §9.1, §10 [U]: `q` is stripped and matched case-insensitively (str.casefold) as a substring of
+# the username or of the display name. Empty `q` matches everyone.
+# Order: display name (casefolded), then display name (exact), then id; kept pre-sorted in the store.
+# Deleted users are included (their `deleted_at` is set), so clients can see and filter them.
+SEARCH_DEFAULT_LIMIT: Final = 20  # §10: P's default
+SEARCH_MAX_LIMIT: Final = 100  # §4.9: listings cap items at 100
+SEARCH_MAX_OFFSET: Final = 2**31 - 1  # no spec; large enough to page any population
+# `limit=0` is allowed (count only, §6). Values must be plain decimal digits: negative, signed, empty,
+# repeated, non-numeric or above the maximum -> 422 InvalidQueryParameters.
+SEARCH_INCLUDES_DELETED: Final = True
+
+# §4.3, §10: the first user ever created is an administrator, later ones are not, unless a seed says
+# otherwise (`is_administrator` in [seed.user.NAME]).
+FIRST_USER_IS_ADMINISTRATOR: Final = True
+# §7.2, §10 [U]: a seed user's display name defaults to its username.
+
+# §4.3: registering logs the new user in (sets `sid`) and replies with the default view.
+
+# A deleted user cannot log in (401 InvalidCredentials), and its sessions and access tokens are Guest /
+# 401 Unauthorized. No spec: deletion is a sandbox-only state (population).
+
+# --------------------------------------------------------------------------------------------------
+# Authentication on API routes (§1.1, §4.8)
+# --------------------------------------------------------------------------------------------------
+
+# §4.8: the 2021 Rust archive routes ignore credentials. The sandbox authenticates every /api/v1 route
+# the same way, so a bad Bearer token is 401 everywhere (one rule for clients to learn).
+# §1.1: a Bearer token never falls back to the cookie; an unknown scheme is ignored.
+
+# --------------------------------------------------------------------------------------------------
+# Secrets and hashing
+# --------------------------------------------------------------------------------------------------
+
+# §5.1: the real server stores scrypt hashes. The sandbox uses PBKDF2-HMAC-SHA256 with few rounds and a
+# random salt, checked with hmac.compare_digest: not for production, fast to start.
+PASSWORD_HASH_ALGORITHM: Final = "sha256"
+PASSWORD_HASH_ITERATIONS: Final = 1000
+PASSWORD_SALT_BYTES: Final = 16
+
+# --------------------------------------------------------------------------------------------------
+# Seeds, demo data and population
+# --------------------------------------------------------------------------------------------------
+
+# No spec: with no config, one demo app and three demo users (alice is an administrator). With a
+# config, its [seed.app.*] and [seed.user.*] replace these; if it has no app, the demo app is added so
+# that connection_config() always has one. `redirect_uri=` overrides the callback of the first app.
+DEMO_APP_NAME: Final = "demo_app"
+DEMO_APP_DISPLAY_NAME: Final = "Demo App"
+DEMO_APP_URI: Final = "http://localhost:8000/"
+DEMO_APP_CALLBACK: Final = "http://localhost:8000/oauth/callback"
+DEMO_APP_SECRET: Final = "dev_secret"
+# (username, password, display name, is administrator)
+DEMO_USERS: Final = (
+    ("alice", "alice_password", "Alice", True),
+    ("bob", "bob_password", "Bob", False),
+    ("charlie", "charlie_password", "Charlie", False),
+)
+
+# No spec: generated users (`--population N`). Deterministic: one random.Random seeded with this
+# constant, so the first k users of population N are the same for every N >= k.
+POPULATION_SEED: Final = "eternaltwin-sandbox-population-v1"
+POPULATION_ADMIN_RATE: Final = 0.01
+POPULATION_DELETED_RATE: Final = 0.05
+POPULATION_LINKED_RATE: Final = 0.30
+POPULATION_NO_USERNAME_RATE: Final = 0.02  # §3.3: accounts made through a game have no username
+POPULATION_FIRST_YEAR: Final = 2010
+POPULATION_LAST_YEAR: Final = 2026  # creation dates fall in [2010-01-01, 2026-01-01)
+# A generated user with a username can log in with its username as password (handy for demos).
+POPULATION_PASSWORD_IS_USERNAME: Final = True
+
+# §4.7: GET /api/v1/config in 2021 (values of the default config).
+FORUM_THREADS_PER_PAGE: Final = 20
+FORUM_POSTS_PER_PAGE: Final = 10

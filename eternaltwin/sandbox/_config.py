@@ -1,0 +1,333 @@
+"""Seeds for the sandbox: from the real server's TOML (``[seed.app.*]``, ``[seed.user.*]``) or demo data.
+
+Only the ``seed.app`` and ``seed.user`` tables are read (spec §7.2); every other table (``[backend]``,
+``[frontend]``, ``[postgres]``, ``[seed.forum_section.*]``, ...) is ignored. A malformed seed entry is
+refused with a :class:`SandboxConfigError` naming the table and the key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from eternaltwin.sandbox import _choices
+from eternaltwin.sandbox._validation import is_display_name, is_oauth_client_display_name, is_username
+
+__all__ = ["AppSeed", "SandboxConfig", "SandboxConfigError", "UserSeed", "normalize_url"]
+
+_APP_KEYS = ("display_name", "uri", "oauth_callback", "secret")
+_USER_KEYS = ("username", "password", "display_name", "is_administrator")
+# Names from the 2021 `[clients.*]` format (spec §7.1), to hint at the rename.
+_RENAMED_APP_KEYS = {"app_uri": "uri", "callback_uri": "oauth_callback"}
+_MAX_PASSWORD_BYTES = 256
+
+
+class SandboxConfigError(ValueError):
+    """A configuration that the sandbox cannot use; the message names the table and key."""
+
+
+@dataclass(frozen=True, slots=True)
+class AppSeed:
+    """An OAuth app from ``[seed.app.NAME]``; its client key is ``NAME@clients``.
+
+    Attributes
+    ----------
+    name : str
+        Table name, a valid username.
+    display_name, uri, oauth_callback : str
+        As in the TOML; ``oauth_callback`` normalised like a URL parser would (spec §5.2).
+    secret : str
+        The client secret, in plain text (the store keeps only a hash).
+    """
+
+    name: str
+    display_name: str
+    uri: str
+    oauth_callback: str
+    secret: str = field(repr=False)
+
+    @property
+    def key(self) -> str:
+        """The client key, ``NAME@clients``."""
+        return f"{self.name}@clients"
+
+
+@dataclass(frozen=True, slots=True)
+class UserSeed:
+    """A user from ``[seed.user.NAME]``.
+
+    Attributes
+    ----------
+    name : str
+        Table name.
+    username : str
+        Valid username (spec §6).
+    password : str
+        Plain-text password (hex-encoded only on the wire).
+    display_name : str or None
+        None means "the username" (spec §10).
+    is_administrator : bool or None
+        None means "first user created is administrator" (spec §10).
+    """
+
+    name: str
+    username: str
+    password: str = field(repr=False)
+    display_name: str | None = None
+    is_administrator: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxConfig:
+    """What the sandbox seeds at start-up.
+
+    Build it with :meth:`demo`, :meth:`from_mapping`, :meth:`from_file` or :meth:`load`.
+
+    Attributes
+    ----------
+    apps : tuple of AppSeed
+        At least one app (the demo app is added when a config has none).
+    users : tuple of UserSeed
+        Seeded users, created in this order before any generated population.
+    demo : bool
+        True when these are the built-in demo seeds (their users get linked game accounts).
+    source : str
+        Where the config came from, for messages.
+    """
+
+    apps: tuple[AppSeed, ...]
+    users: tuple[UserSeed, ...]
+    demo: bool = False
+    source: str = "<demo>"
+
+    @classmethod
+    def demo_config(cls) -> SandboxConfig:
+        """The built-in demo: one app (``demo_app@clients``) and the demo users of ``_choices``."""
+        users = tuple(
+            UserSeed(
+                name=username,
+                username=username,
+                password=password,
+                display_name=display,
+                is_administrator=admin,
+            )
+            for username, password, display, admin in _choices.DEMO_USERS
+        )
+        return cls(apps=(_demo_app(),), users=users, demo=True, source="<demo>")
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], source: str = "<mapping>") -> SandboxConfig:
+        """Read the seeds out of a parsed TOML document.
+
+        Parameters
+        ----------
+        data : mapping
+            The parsed TOML (as from :func:`tomllib.load`).
+        source : str
+            Name used in error messages.
+
+        Raises
+        ------
+        SandboxConfigError
+            If a ``seed.app`` or ``seed.user`` entry is malformed.
+        """
+        if not isinstance(data, Mapping):
+            raise SandboxConfigError(f"{source}: the configuration must be a table (mapping)")
+        seed = data.get("seed", {})
+        if not isinstance(seed, Mapping):
+            raise SandboxConfigError(f"{source}: [seed] must be a table")
+        apps = tuple(_read_app(source, name, table) for name, table in _tables(source, seed, "app").items())
+        users = tuple(
+            _read_user(source, name, table) for name, table in _tables(source, seed, "user").items()
+        )
+        seen: dict[str, str] = {}
+        for user in users:
+            if user.username in seen:
+                raise SandboxConfigError(
+                    f"{source}: [seed.user.{user.name}] key 'username': {user.username!r} is already used by "
+                    f"[seed.user.{seen[user.username]}]"
+                )
+            seen[user.username] = user.name
+        if not apps:
+            apps = (_demo_app(),)
+        return cls(apps=apps, users=users, demo=False, source=source)
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> SandboxConfig:
+        """Read an ``eternaltwin.toml`` file.
+
+        Raises
+        ------
+        SandboxConfigError
+            If the file cannot be read, is not TOML, or has a malformed seed entry.
+        """
+        file = Path(path)
+        try:
+            with file.open("rb") as stream:
+                data = tomllib.load(stream)
+        except OSError as error:
+            raise SandboxConfigError(f"{file}: cannot read the configuration: {error}") from error
+        except tomllib.TOMLDecodeError as error:
+            raise SandboxConfigError(f"{file}: not valid TOML: {error}") from error
+        return cls.from_mapping(data, source=str(file))
+
+    @classmethod
+    def load(cls, config: object) -> SandboxConfig:
+        """Accept what :class:`~eternaltwin.sandbox.Sandbox` accepts as ``config``.
+
+        Parameters
+        ----------
+        config : SandboxConfig, mapping, str, os.PathLike or None
+            None gives :meth:`demo_config`; a mapping is parsed TOML; a str or path names a TOML file.
+        """
+        if config is None:
+            return cls.demo_config()
+        if isinstance(config, SandboxConfig):
+            return config
+        if isinstance(config, Mapping):
+            return cls.from_mapping(config)
+        if isinstance(config, str | os.PathLike):
+            return cls.from_file(config)
+        raise TypeError(f"config must be None, a path or a mapping, not {type(config).__name__}")
+
+    def with_callback(self, redirect_uri: str) -> SandboxConfig:
+        """Return a copy whose first app uses ``redirect_uri`` as its OAuth callback."""
+        first = self.apps[0]
+        app = AppSeed(
+            first.name,
+            first.display_name,
+            first.uri,
+            _url(self.source, f"seed.app.{first.name}", "oauth_callback", redirect_uri),
+            first.secret,
+        )
+        return SandboxConfig((app, *self.apps[1:]), self.users, self.demo, self.source)
+
+
+def normalize_url(value: str) -> str | None:
+    """Normalise an absolute http(s) URL as a URL parser would, or return None if it is not one.
+
+    Lowercases scheme and host and gives a bare origin a ``/`` path (spec §5.2).
+    """
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or any(c.isspace() for c in value):
+        return None
+    netloc = parts.netloc
+    if "@" not in netloc:
+        netloc = netloc.lower()
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, parts.fragment))
+
+
+def _demo_app() -> AppSeed:
+    return AppSeed(
+        name=_choices.DEMO_APP_NAME,
+        display_name=_choices.DEMO_APP_DISPLAY_NAME,
+        uri=_choices.DEMO_APP_URI,
+        oauth_callback=_choices.DEMO_APP_CALLBACK,
+        secret=_choices.DEMO_APP_SECRET,
+    )
+
+
+def _tables(source: str, seed: Mapping[str, Any], kind: str) -> dict[str, Mapping[str, Any]]:
+    tables = seed.get(kind, {})
+    if not isinstance(tables, Mapping):
+        raise SandboxConfigError(f"{source}: [seed.{kind}] must be a table of tables")
+    result: dict[str, Mapping[str, Any]] = {}
+    for name, table in tables.items():
+        if not isinstance(table, Mapping):
+            raise SandboxConfigError(f"{source}: [seed.{kind}.{name}] must be a table")
+        result[str(name)] = table
+    return result
+
+
+def _check_keys(
+    source: str, where: str, table: Mapping[str, Any], allowed: tuple[str, ...], required: tuple[str, ...]
+) -> None:
+    for key in table:
+        if key not in allowed:
+            hint = f" (did you mean {_RENAMED_APP_KEYS[key]!r}?)" if key in _RENAMED_APP_KEYS else ""
+            raise SandboxConfigError(
+                f"{source}: [{where}] unknown key {key!r}{hint}; expected one of {', '.join(allowed)}"
+            )
+    for key in required:
+        if key not in table:
+            raise SandboxConfigError(f"{source}: [{where}] missing required key {key!r}")
+
+
+def _string(source: str, where: str, key: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise SandboxConfigError(
+            f"{source}: [{where}] key {key!r} must be a string, not {type(value).__name__}"
+        )
+    return value
+
+
+def _url(source: str, where: str, key: str, value: object) -> str:
+    normalized = normalize_url(_string(source, where, key, value))
+    if normalized is None:
+        raise SandboxConfigError(
+            f"{source}: [{where}] key {key!r} must be an absolute http(s) URL: {value!r}"
+        )
+    return normalized
+
+
+def _read_app(source: str, name: str, table: Mapping[str, Any]) -> AppSeed:
+    where = f"seed.app.{name}"
+    _check_keys(source, where, table, _APP_KEYS, _APP_KEYS)
+    if not is_username(name):
+        raise SandboxConfigError(
+            f"{source}: [{where}] the table name must be a valid client name "
+            "(^[a-z_][a-z0-9_]{1,31}$, giving the key NAME@clients)"
+        )
+    display_name = _string(source, where, "display_name", table["display_name"])
+    if not is_oauth_client_display_name(display_name):
+        raise SandboxConfigError(
+            f"{source}: [{where}] key 'display_name' must match ^[A-Za-z_ ()-]{{2,32}}$: {display_name!r}"
+        )
+    secret = _string(source, where, "secret", table["secret"])
+    if not secret:
+        raise SandboxConfigError(f"{source}: [{where}] key 'secret' must not be empty")
+    return AppSeed(
+        name=name,
+        display_name=display_name,
+        uri=_url(source, where, "uri", table["uri"]),
+        oauth_callback=_url(source, where, "oauth_callback", table["oauth_callback"]),
+        secret=secret,
+    )
+
+
+def _read_user(source: str, name: str, table: Mapping[str, Any]) -> UserSeed:
+    where = f"seed.user.{name}"
+    _check_keys(source, where, table, _USER_KEYS, ("username", "password"))
+    username = _string(source, where, "username", table["username"])
+    if not is_username(username):
+        raise SandboxConfigError(
+            f"{source}: [{where}] key 'username' must match ^[a-z_][a-z0-9_]{{1,31}}$: {username!r}"
+        )
+    password = _string(source, where, "password", table["password"])
+    if len(password.encode("utf-8")) > _MAX_PASSWORD_BYTES:
+        raise SandboxConfigError(
+            f"{source}: [{where}] key 'password' is longer than {_MAX_PASSWORD_BYTES} bytes"
+        )
+    display_name: str | None = None
+    if "display_name" in table:
+        display_name = _string(source, where, "display_name", table["display_name"]).strip()
+        if not is_display_name(display_name):
+            raise SandboxConfigError(
+                f"{source}: [{where}] key 'display_name' is not a valid display name (2 to 64 letters, "
+                f"digits, spaces, '_', '(' or ')'; no leading digit): {display_name!r}"
+            )
+    is_administrator: bool | None = None
+    if "is_administrator" in table:
+        value = table["is_administrator"]
+        if not isinstance(value, bool):
+            raise SandboxConfigError(f"{source}: [{where}] key 'is_administrator' must be a boolean")
+        is_administrator = value
+    return UserSeed(name, username, password, display_name, is_administrator)
