@@ -1,0 +1,638 @@
+"""Rich display of the kit's objects: one text form and one HTML form, from one model.
+
+Every renderer here turns an object into a small model (a :class:`_Card` or a :class:`_Table` of plain
+strings); the model is then written out twice, as aligned plain text and as HTML. Values only ever reach
+the HTML through :func:`html.escape`, so a display name like ``<script>`` shows as text. Nothing here makes
+an HTTP call: a display shows what the object already holds. Secrets (client secrets, access and refresh
+tokens, state keys) are never read into a model, only whether they are set.
+
+The HTML embeds the stylesheet ``eternaltwin/static/display.css`` (read once per process) and a ``<pre>``
+copy of the text form, shown instead when a front end drops the stylesheet (an untrusted notebook).
+
+Displayed types: :class:`~eternaltwin.users.User`, :class:`~eternaltwin.users.LinkedAccount`,
+:class:`~eternaltwin.users.SearchPage`, :class:`~eternaltwin.tokens.Token`,
+:class:`~eternaltwin.states.State`, :class:`~eternaltwin.exceptions.RequestError` (and subclasses), the
+connection registries (:class:`~eternaltwin.connections.Connections`) and their clients.
+
+Examples
+--------
+>>> from eternaltwin.display import mimebundle
+>>> from eternaltwin.tokens import Token
+>>> bundle = mimebundle(Token(access_token="secret", expires_in=3660, token_type="Bearer"))
+>>> sorted(bundle)
+['text/html', 'text/plain']
+>>> "secret" in bundle["text/plain"] or "secret" in bundle["text/html"]
+False
+"""
+
+from __future__ import annotations
+
+import functools
+import http
+import time
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from html import escape
+from importlib import resources
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from eternaltwin._secrets import mask
+from eternaltwin.exceptions import RequestError
+from eternaltwin.tokens import Token
+from eternaltwin.users import LinkedAccount, SearchPage, User
+
+__all__ = [
+    "displayable_types",
+    "format_countdown",
+    "format_time",
+    "get_style",
+    "html",
+    "mimebundle",
+    "set_style",
+    "text",
+]
+
+Style = Literal["html", "text"]
+
+#: Shown for a value the object does not hold.
+MISSING = "—"
+#: Query parameters whose values are masked when a url is shown.
+_SECRET_PARAMS = frozenset({"access_token", "refresh_token", "client_secret", "code", "password", "token"})
+_BODY_PREVIEW = 200
+
+_style: Style = "html"
+
+
+# -- public entry points --------------------------------------------------------------------------------
+
+
+def mimebundle(
+    obj: object, include: Collection[str] | None = None, exclude: Collection[str] | None = None
+) -> dict[str, str]:
+    """The display of ``obj`` as a MIME bundle (``text/plain`` and, unless turned off, ``text/html``).
+
+    Parameters
+    ----------
+    obj : object
+        One of the displayed types (see the module docstring).
+    include, exclude : collection of str, optional
+        MIME types to keep or to drop, as IPython passes them to ``_repr_mimebundle_``.
+
+    Returns
+    -------
+    dict
+        ``{"text/plain": ..., "text/html": ...}``, filtered by ``include`` and ``exclude``.
+
+    Raises
+    ------
+    TypeError
+        When ``obj`` is not a displayed type.
+    """
+    model = _model(obj)
+    plain = _text_of(model)
+    bundle = {"text/plain": plain}
+    if _style == "html" and _wanted("text/html", include, exclude):
+        bundle["text/html"] = _wrap_html(plain, _html_of(model))
+    return {mime: data for mime, data in bundle.items() if _wanted(mime, include, exclude)}
+
+
+def text(obj: object) -> str:
+    """The plain-text display of ``obj`` (what ``text/plain`` holds)."""
+    return _text_of(_model(obj))
+
+
+def html(obj: object) -> str:
+    """The HTML display of ``obj``, with its stylesheet and ``<pre>`` fallback (what ``text/html`` holds)."""
+    model = _model(obj)
+    return _wrap_html(_text_of(model), _html_of(model))
+
+
+def set_style(style: Style) -> None:
+    """Choose what rich displays produce: ``"html"`` (HTML and text, the default) or ``"text"`` only.
+
+    Parameters
+    ----------
+    style : {"html", "text"}
+    """
+    global _style
+    if style not in ("html", "text"):
+        raise ValueError(f"The display style is 'html' or 'text', not {style!r}.")
+    _style = style
+
+
+def get_style() -> Style:
+    """The display style chosen with :func:`set_style`."""
+    return _style
+
+
+def displayable_types() -> list[type]:
+    """The classes this module displays, importing only the kit's own modules that exist.
+
+    The extension registers the ones without ``_repr_mimebundle_`` with IPython's formatters.
+    """
+    return [cls for cls, _ in _renderers()]
+
+
+def format_time(when: datetime | float | None) -> str:
+    """A UTC timestamp to the minute (``2024-05-01 12:34 UTC``); a POSIX time is accepted too.
+
+    >>> format_time(datetime(2024, 5, 1, 12, 34, 56, tzinfo=timezone.utc))
+    '2024-05-01 12:34 UTC'
+    >>> format_time(None)
+    '—'
+    """
+    if when is None:
+        return MISSING
+    if isinstance(when, int | float):
+        when = datetime.fromtimestamp(when, tz=UTC)
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC)
+    return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def format_countdown(seconds: float) -> str:
+    """How long until an expiry, for people: ``expires in 59 min``, ``expired 3 min ago``.
+
+    >>> format_countdown(3599)
+    'expires in 59 min'
+    >>> format_countdown(-200)
+    'expired 3 min ago'
+    >>> format_countdown(0)
+    'expired'
+    """
+    if seconds >= 1:
+        return f"expires in {_duration(seconds)}"
+    if seconds > -60:
+        return "expired"
+    return f"expired {_duration(-seconds)} ago"
+
+
+def _duration(seconds: float) -> str:
+    whole = int(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    minutes = whole // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def _wanted(mime: str, include: Collection[str] | None, exclude: Collection[str] | None) -> bool:
+    return (not include or mime in include) and not (exclude and mime in exclude)
+
+
+# -- the model ------------------------------------------------------------------------------------------
+
+Tone = Literal["", "ok", "warn", "bad", "quiet"]
+CellStyle = Literal["", "mono", "muted", "num"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Cell:
+    """One value as shown: its text, a style, and an optional tooltip (the HTML ``title``)."""
+
+    text: str
+    style: CellStyle = ""
+    tooltip: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Badge:
+    text: str
+    tone: Tone = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    headers: tuple[str, ...]
+    rows: tuple[tuple[_Cell, ...], ...]
+    caption: str = ""
+    emphasis: str = ""  # a bold part at the start of the caption ("1–20 of 137")
+    highlighted: frozenset[int] = frozenset()
+    empty: str = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class _Card:
+    kind: str
+    title: str
+    badges: tuple[_Badge, ...] = ()
+    fields: tuple[tuple[str, _Cell], ...] = ()
+    sections: tuple[tuple[str, _Table], ...] = ()
+    error: bool = False
+
+
+_Model = _Card | _Table
+
+
+def _cell(value: object, style: CellStyle = "") -> _Cell:
+    return _Cell(MISSING if value is None or value == "" else str(value), style)
+
+
+def _when(value: datetime | float | None) -> _Cell:
+    if value is None:
+        return _Cell(MISSING, "muted")
+    when = value if isinstance(value, datetime) else datetime.fromtimestamp(value, tz=UTC)
+    return _Cell(format_time(when), tooltip=when.astimezone(UTC).isoformat())
+
+
+def _yes_no(value: bool | None) -> _Cell:
+    return _Cell(MISSING, "muted") if value is None else _Cell("yes" if value else "no")
+
+
+def _is_set(secret: object) -> _Cell:
+    """Whether a secret is set, never any of it."""
+    if secret is None or secret == "" or secret == b"":
+        return _Cell("not set", "muted")
+    return _Cell("set")
+
+
+def _expiry_badge(seconds_left: float) -> _Badge:
+    tone: Tone = "bad" if seconds_left < 1 else "warn" if seconds_left < 300 else "ok"
+    return _Badge(format_countdown(seconds_left), tone)
+
+
+def _safe_url(url: str) -> str:
+    """``url`` with the values of secret-looking query parameters masked."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    if not any(key.lower() in _SECRET_PARAMS for key, _ in pairs):
+        return url
+    query = urlencode([(k, mask(v) if k.lower() in _SECRET_PARAMS else v) for k, v in pairs], safe="•")
+    return urlunsplit(parts._replace(query=query))
+
+
+# -- renderers ------------------------------------------------------------------------------------------
+
+
+def _user(user: User) -> _Card:
+    badges: list[_Badge] = []
+    if user.is_administrator:
+        badges.append(_Badge("administrator"))
+    if user.is_deleted:
+        badges.append(_Badge("deleted", "bad"))
+    if user.token is not None:
+        badges.append(_Badge("signed in", "ok"))
+    fields: list[tuple[str, _Cell]] = [("id", _cell(user.identifier, "mono"))]
+    if user.login_name is not None:
+        fields.append(("login", _cell(user.login_name)))
+    if user.email_address is not None:
+        fields.append(("email", _cell(user.email_address)))
+    fields += [
+        ("created", _when(user.created_at)),
+        ("administrator", _yes_no(user.is_administrator)),
+        ("deleted", _when(user.deleted_at) if user.deleted_at is not None else _Cell("no")),
+    ]
+    if user.token is not None:
+        fields.append(
+            ("token", _Cell(f"{user.token.token_type}, {format_countdown(user.token.seconds_left)}"))
+        )
+    if user.using is not None:
+        fields.append(("connection", _cell(user.using)))
+    sections: list[tuple[str, _Table]] = []
+    if user.has_links:
+        sections.append(("linked game accounts", _links_table(user.links.values())))
+    else:
+        fields.append(("linked accounts", _Cell("not in this view (User.get shows them)", "muted")))
+    name = user.display_name if user.display_name is not None else "(no display name)"
+    return _Card("user", name, tuple(badges), tuple(fields), tuple(sections))
+
+
+def _links_table(accounts: Iterable[LinkedAccount]) -> _Table:
+    rows = tuple(
+        (_cell(a.server), _cell(a.name), _cell(a.id, "mono"), _cell(a.type, "muted"), _when(a.linked_at))
+        for a in accounts
+    )
+    return _Table(("server", "name", "id", "type", "linked"), rows, empty="none")
+
+
+def _linked_account(account: LinkedAccount) -> _Card:
+    title = f"{account.name or account.id} @ {account.server}"
+    fields = (
+        ("site", _cell(account.site, "mono")),
+        ("server", _cell(account.server)),
+        ("type", _cell(account.type)),
+        ("id", _cell(account.id, "mono")),
+        ("name", _cell(account.name)),
+        ("linked", _when(account.linked_at)),
+    )
+    return _Card("linked account", title, fields=fields)
+
+
+def _search_page(page: SearchPage) -> _Table:
+    rows = tuple(
+        (
+            _Cell(str(page.offset + i + 1), "num"),
+            _cell(user.display_name),
+            _cell(user.identifier, "mono"),
+            _when(user.created_at),
+            _yes_no(user.is_administrator),
+        )
+        for i, user in enumerate(page.items)
+    )
+    if page.items:
+        emphasis = f"{page.offset + 1}–{page.offset + len(page.items)} of {page.count}"
+    elif page.count:
+        emphasis = f"none of {page.count} past offset {page.offset}"
+    else:
+        emphasis = "0 of 0"
+    headers = ("#", "display name", "id", "created", "administrator")
+    return _Table(headers, rows, caption="users", emphasis=emphasis, empty="no user matches")
+
+
+def _token(token: Token) -> _Card:
+    fields = (
+        ("type", _cell(token.token_type)),
+        ("expires", _Cell(format_countdown(token.seconds_left))),
+        ("expires at", _when(token.expiration)),
+        ("access token", _Cell(mask(token.access_token), "mono")),
+        ("refresh token", _is_set(token.refresh_token)),
+    )
+    return _Card("token", token.token_type, (_expiry_badge(token.seconds_left),), fields)
+
+
+def _state(state: Any) -> _Card:
+    exp = getattr(state, "exp", None)
+    fields: list[tuple[str, _Cell]] = [
+        ("action", _cell(getattr(state, "a", None))),
+        ("authorization server", _cell(getattr(state, "as_", None), "mono")),
+        ("issued", _time_or_text(getattr(state, "iat", None))),
+        ("forgery protection", _time_or_text(getattr(state, "rfp", None))),
+        ("expires at", _time_or_text(exp)),
+    ]
+    nonce = getattr(state, "nonce", None)
+    if isinstance(nonce, str) and len(nonce) > 16:
+        fields.append(("nonce", _Cell(nonce[:16] + "…", "mono", tooltip=f"{len(nonce)} characters")))
+    else:
+        fields.append(("nonce", _cell(nonce, "mono")))
+    key = getattr(state, "key", None)
+    algorithm = getattr(key, "algorithm", None)
+    if key is None:
+        fields.append(("signing key", _Cell("not set", "muted")))
+    else:
+        fields.append(("signing key", _Cell(f"{algorithm or type(key).__name__}, set")))
+    badges: tuple[_Badge, ...] = ()
+    if isinstance(exp, int | float):
+        badges = (_expiry_badge(exp - time.time()),)
+    return _Card("OAuth state", str(getattr(state, "a", None) or "state"), badges, tuple(fields))
+
+
+def _time_or_text(value: object) -> _Cell:
+    if isinstance(value, datetime) or (isinstance(value, int | float) and not isinstance(value, bool)):
+        return _when(value)
+    return _cell(value)
+
+
+def _request_error(error: RequestError) -> _Card:
+    try:
+        phrase = http.HTTPStatus(error.status_code).phrase
+    except ValueError:
+        phrase = ""
+    fields: list[tuple[str, _Cell]] = [
+        ("status", _cell(f"{error.status_code} {phrase}".strip())),
+        ("url", _cell(_safe_url(error.url), "mono")),
+        ("server error", _cell(error.code, "mono")),
+    ]
+    if error.code is None:
+        body = error.response.content.decode("utf-8", "replace").strip()
+        if body:
+            preview = body if len(body) <= _BODY_PREVIEW else body[:_BODY_PREVIEW] + "…"
+            fields.append(("body", _Cell(preview, "mono")))
+    retry_after = getattr(error, "retry_after", None)
+    if isinstance(retry_after, int | float):
+        fields.append(("retry after", _Cell(f"{retry_after:g} s")))
+    title = f"{error.status_code} {error.code or phrase}".strip()
+    return _Card(type(error).__name__, title, fields=tuple(fields), error=True)
+
+
+def _client_fields(client: Any) -> list[tuple[str, _Cell]]:
+    user = getattr(client, "user", None)
+    fields: list[tuple[str, _Cell]] = [
+        ("url", _cell(getattr(client, "url", None), "mono")),
+        ("client id", _cell(getattr(client, "client_id", None), "mono")),
+        ("client secret", _is_set(getattr(client, "client_secret", None))),
+        ("redirect uri", _cell(getattr(client, "redirect_uri", None), "mono")),
+        ("state key", _is_set(getattr(client, "state_key", None))),
+        ("timeout", _cell(_seconds(getattr(client, "timeout", None)))),
+        ("logged in as", _user_name(user) if user is not None else _Cell("nobody", "muted")),
+    ]
+    return fields
+
+
+def _seconds(value: object) -> str | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:g} s"
+    return None if value is None else str(value)
+
+
+def _user_name(user: Any) -> _Cell:
+    name = getattr(user, "display_name", None) or getattr(user, "identifier", None)
+    return _cell(name)
+
+
+def _client(client: Any) -> _Card:
+    badges: list[_Badge] = []
+    if getattr(client, "is_read_only", False):
+        badges.append(_Badge("read-only", "quiet"))
+    if getattr(client, "user", None) is not None:
+        badges.append(_Badge("logged in", "ok"))
+    kind = "async connection" if _is_async(client) else "connection"
+    title = str(getattr(client, "url", None) or type(client).__name__)
+    return _Card(kind, title, tuple(badges), tuple(_client_fields(client)))
+
+
+def _is_async(client: Any) -> bool:
+    return "async" in type(client).__module__.lower() or type(client).__name__.lower().startswith("async")
+
+
+def _registry(registry: Any) -> _Table:
+    active = getattr(registry, "active", None)
+    rows: list[tuple[_Cell, ...]] = []
+    highlighted: set[int] = set()
+    for index, alias in enumerate(sorted(registry)):
+        client = registry[alias]
+        is_active = alias == active
+        if is_active:
+            highlighted.add(index)
+        user = getattr(client, "user", None)
+        rows.append(
+            (
+                _Cell("●" if is_active else ""),
+                _cell(alias),
+                _cell(getattr(client, "url", None), "mono"),
+                _cell(getattr(client, "client_id", None), "mono"),
+                _is_set(getattr(client, "client_secret", None)),
+                _user_name(user) if user is not None else _Cell("—", "muted"),
+            )
+        )
+    headers = ("active", "alias", "url", "client id", "secret", "logged in as")
+    kind = "async connections" if _registry_is_async(registry) else "connections"
+    summary = f"{len(rows)} configured" + (f", active: {active}" if active else "")
+    return _Table(
+        headers,
+        tuple(rows),
+        caption=kind,
+        emphasis=summary,
+        highlighted=frozenset(highlighted),
+        empty="none: %eternaltwin sandbox, %%eternaltwin config or eternaltwin.configure(...)",
+    )
+
+
+def _registry_is_async(registry: Any) -> bool:
+    client_class = getattr(registry, "client_class", None)
+    if isinstance(client_class, type):
+        return "async" in client_class.__module__.lower() or client_class.__name__.lower().startswith("async")
+    return False
+
+
+@functools.cache
+def _renderers() -> tuple[tuple[type, Callable[[Any], _Model]], ...]:
+    """The displayed classes and their renderers, most specific first.
+
+    Modules of the kit that do not exist (yet) are skipped, so the display works on partial installs.
+    """
+    found: list[tuple[type, Callable[[Any], _Model]]] = [
+        (User, _user),
+        (LinkedAccount, _linked_account),
+        (SearchPage, _search_page),
+        (Token, _token),
+        (RequestError, _request_error),
+    ]
+    for module, name, renderer in _OPTIONAL:
+        try:
+            imported = __import__(module, fromlist=[name])
+            cls = getattr(imported, name)
+        except (ImportError, AttributeError):
+            continue
+        if isinstance(cls, type):
+            found.append((cls, renderer))
+    return tuple(found)
+
+
+_OPTIONAL: tuple[tuple[str, str, Callable[[Any], _Model]], ...] = (
+    ("eternaltwin.states", "State", _state),
+    ("eternaltwin.connections", "Connections", _registry),
+    ("eternaltwin.clients.abc.clients", "ClientABC", _client),
+)
+
+
+def _model(obj: object) -> _Model:
+    for cls, renderer in _renderers():
+        if isinstance(obj, cls):
+            return renderer(obj)
+    raise TypeError(f"eternaltwin.display has no display for {type(obj).__name__} objects.")
+
+
+# -- writing the model out: text ------------------------------------------------------------------------
+
+
+def _text_of(model: _Model) -> str:
+    if isinstance(model, _Table):
+        return "\n".join(_table_text(model, ""))
+    head = f"{model.kind.capitalize()}: {model.title}"
+    if model.badges:
+        head += "  " + " ".join(f"[{b.text}]" for b in model.badges)
+    lines = [head]
+    width = max((len(label) for label, _ in model.fields), default=0)
+    lines += [f"  {label.ljust(width)}  {cell.text}" for label, cell in model.fields]
+    for title, table in model.sections:
+        lines.append(f"  {title}:")
+        lines += _table_text(table, "    ", caption=False)
+    return "\n".join(lines)
+
+
+def _table_text(table: _Table, indent: str, caption: bool = True) -> list[str]:
+    lines: list[str] = []
+    if caption and (table.caption or table.emphasis):
+        lines.append(
+            f"{indent}{table.caption.capitalize()}" + (f" {table.emphasis}" if table.emphasis else "")
+        )
+        indent += "  "
+    if not table.rows:
+        return [*lines, f"{indent}({table.empty})"]
+    widths = [len(h) for h in table.headers]
+    for row in table.rows:
+        widths = [max(w, len(c.text)) for w, c in zip(widths, row, strict=True)]
+
+    def line(values: Sequence[str]) -> str:
+        return (indent + "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True))).rstrip()
+
+    lines.append(line(table.headers))
+    lines += [line([c.text for c in row]) for row in table.rows]
+    return lines
+
+
+# -- writing the model out: HTML ------------------------------------------------------------------------
+
+
+@functools.cache
+def _css() -> str:
+    """The stylesheet, read from package data once per process."""
+    return (resources.files("eternaltwin") / "static" / "display.css").read_text(encoding="utf-8")
+
+
+def _wrap_html(plain: str, body: str) -> str:
+    return (
+        f'<div class="et-repr"><style>{_css()}</style>'
+        f'<pre class="et-text">{escape(plain)}</pre>'
+        f'<div class="et-html" style="display:none">{body}</div></div>'
+    )
+
+
+def _html_of(model: _Model) -> str:
+    if isinstance(model, _Table):
+        return _table_html(model)
+    badges = "".join(_badge_html(b) for b in model.badges)
+    fields = "".join(f"<dt>{escape(label)}</dt><dd>{_cell_html(cell)}</dd>" for label, cell in model.fields)
+    sections = "".join(
+        f'<div class="et-section">{escape(title)}</div>{_table_html(table)}'
+        for title, table in model.sections
+    )
+    css_class = "et-card et-error-card" if model.error else "et-card"
+    return (
+        f'<div class="{css_class}"><div class="et-title"><span class="et-kind">{escape(model.kind)}</span>'
+        f'<span class="et-name">{escape(model.title)}</span>{badges}</div>'
+        f'<dl class="et-fields">{fields}</dl>{sections}</div>'
+    )
+
+
+def _badge_html(badge: _Badge) -> str:
+    tone = f" et-{badge.tone}" if badge.tone else ""
+    return f'<span class="et-badge{tone}">{escape(badge.text)}</span>'
+
+
+def _cell_html(cell: _Cell) -> str:
+    attributes = f' class="et-{cell.style}"' if cell.style and cell.style != "num" else ""
+    if cell.tooltip:
+        attributes += f' title="{escape(cell.tooltip)}"'
+    value = escape(cell.text)
+    return f"<span{attributes}>{value}</span>" if attributes else value
+
+
+def _table_html(table: _Table) -> str:
+    caption = ""
+    if table.caption or table.emphasis:
+        caption = (
+            f'<div class="et-caption"><span class="et-kind">{escape(table.caption)}</span> '
+            f'<span class="et-range">{escape(table.emphasis)}</span></div>'
+        )
+    if not table.rows:
+        return f'{caption}<div class="et-muted">{escape(table.empty)}</div>'
+    head = "".join(f"<th>{escape(h)}</th>" for h in table.headers)
+    body = []
+    for index, row in enumerate(table.rows):
+        row_class = ' class="et-active"' if index in table.highlighted else ""
+        cells = "".join(
+            ('<td class="et-num">' if c.style == "num" else "<td>") + f"{_cell_html(c)}</td>" for c in row
+        )
+        body.append(f"<tr{row_class}>{cells}</tr>")
+    rows = "".join(body)
+    return f'{caption}<table class="et-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
