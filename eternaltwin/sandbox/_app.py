@@ -467,6 +467,10 @@ async def home(request: Request) -> Response:
 # ------------------------------------------------------------------------------------ app assembly
 
 
+async def _latency_sleep(seconds: float) -> None:
+    await asyncio.sleep(seconds)
+
+
 class LatencyMiddleware:
     """Pure ASGI middleware delaying every HTTP response by a fixed time (``--latency-ms``)."""
 
@@ -477,7 +481,7 @@ class LatencyMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Sleep, then hand the request on."""
         if scope["type"] == "http" and self.delay:
-            await asyncio.sleep(self.delay)
+            await _latency_sleep(self.delay)
         await self.app(scope, receive, send)
 
 
