@@ -1,12 +1,152 @@
-"""Explore the Eternaltwin API from Python and Jupyter."""
+"""Explore the Eternaltwin API from Python and Jupyter.
+
+The names below are loaded on first use, so ``import eternaltwin`` stays light (the standard library,
+httpx and pyjwt at most; never IPython, ipywidgets or pandas).
+
+Examples
+--------
+>>> import eternaltwin
+>>> eternaltwin.configure(default={"url": "https://eternaltwin.org/"})
+>>> eternaltwin.User.count()                # doctest: +SKIP
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from eternaltwin._version import __version__
 
-__all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension"]
+if TYPE_CHECKING:
+    from eternaltwin.archive import DinoparcUser, HammerfestUser, TwinoidUser
+    from eternaltwin.clients.asyncio.clients import Eternaltwin as AsyncEternaltwin
+    from eternaltwin.clients.sync.clients import Eternaltwin
+    from eternaltwin.connections import Connections, configure, configure_from_env, configure_from_file
+    from eternaltwin.enums import AuthorizationType
+    from eternaltwin.exceptions import (
+        ConfigurationError,
+        ConnectionFailed,
+        EternalTwinError,
+        InvalidStateError,
+        InvalidUserIdError,
+        MissingCredentialsError,
+        NotAuthenticatedError,
+        NotFoundError,
+        RateLimitedError,
+        RequestError,
+        RequestTimeout,
+        ServerError,
+        TransportError,
+        UnauthorizedError,
+        UnexpectedResponseError,
+        UnknownAliasError,
+        ValidationError,
+    )
+    from eternaltwin.keys import EdDSAKey, ES256Key, HS256Key, PS256Key, RS256Key
+    from eternaltwin.responses import Response
+    from eternaltwin.states import State
+    from eternaltwin.tokens import Token
+    from eternaltwin.users import LinkedAccount, SearchPage, User
+
+#: Public name -> (module, attribute), imported on first access.
+_LAZY: dict[str, tuple[str, str]] = {
+    "AsyncEternaltwin": ("eternaltwin.clients.asyncio.clients", "Eternaltwin"),
+    "AuthorizationType": ("eternaltwin.enums", "AuthorizationType"),
+    "ConfigurationError": ("eternaltwin.exceptions", "ConfigurationError"),
+    "ConnectionFailed": ("eternaltwin.exceptions", "ConnectionFailed"),
+    "Connections": ("eternaltwin.connections", "Connections"),
+    "DinoparcUser": ("eternaltwin.archive", "DinoparcUser"),
+    "ES256Key": ("eternaltwin.keys", "ES256Key"),
+    "EdDSAKey": ("eternaltwin.keys", "EdDSAKey"),
+    "EternalTwinError": ("eternaltwin.exceptions", "EternalTwinError"),
+    "Eternaltwin": ("eternaltwin.clients.sync.clients", "Eternaltwin"),
+    "HS256Key": ("eternaltwin.keys", "HS256Key"),
+    "HammerfestUser": ("eternaltwin.archive", "HammerfestUser"),
+    "InvalidStateError": ("eternaltwin.exceptions", "InvalidStateError"),
+    "InvalidUserIdError": ("eternaltwin.exceptions", "InvalidUserIdError"),
+    "LinkedAccount": ("eternaltwin.users", "LinkedAccount"),
+    "MissingCredentialsError": ("eternaltwin.exceptions", "MissingCredentialsError"),
+    "NotAuthenticatedError": ("eternaltwin.exceptions", "NotAuthenticatedError"),
+    "NotFoundError": ("eternaltwin.exceptions", "NotFoundError"),
+    "PS256Key": ("eternaltwin.keys", "PS256Key"),
+    "RS256Key": ("eternaltwin.keys", "RS256Key"),
+    "RateLimitedError": ("eternaltwin.exceptions", "RateLimitedError"),
+    "RequestError": ("eternaltwin.exceptions", "RequestError"),
+    "RequestTimeout": ("eternaltwin.exceptions", "RequestTimeout"),
+    "Response": ("eternaltwin.responses", "Response"),
+    "SearchPage": ("eternaltwin.users", "SearchPage"),
+    "ServerError": ("eternaltwin.exceptions", "ServerError"),
+    "State": ("eternaltwin.states", "State"),
+    "Token": ("eternaltwin.tokens", "Token"),
+    "TransportError": ("eternaltwin.exceptions", "TransportError"),
+    "TwinoidUser": ("eternaltwin.archive", "TwinoidUser"),
+    "UnauthorizedError": ("eternaltwin.exceptions", "UnauthorizedError"),
+    "UnexpectedResponseError": ("eternaltwin.exceptions", "UnexpectedResponseError"),
+    "UnknownAliasError": ("eternaltwin.exceptions", "UnknownAliasError"),
+    "User": ("eternaltwin.users", "User"),
+    "ValidationError": ("eternaltwin.exceptions", "ValidationError"),
+    "configure": ("eternaltwin.connections", "configure"),
+    "configure_from_env": ("eternaltwin.connections", "configure_from_env"),
+    "configure_from_file": ("eternaltwin.connections", "configure_from_file"),
+}
+
+__all__ = [
+    "AsyncEternaltwin",
+    "AuthorizationType",
+    "ConfigurationError",
+    "ConnectionFailed",
+    "Connections",
+    "DinoparcUser",
+    "ES256Key",
+    "EdDSAKey",
+    "EternalTwinError",
+    "Eternaltwin",
+    "HS256Key",
+    "HammerfestUser",
+    "InvalidStateError",
+    "InvalidUserIdError",
+    "LinkedAccount",
+    "MissingCredentialsError",
+    "NotAuthenticatedError",
+    "NotFoundError",
+    "PS256Key",
+    "RS256Key",
+    "RateLimitedError",
+    "RequestError",
+    "RequestTimeout",
+    "Response",
+    "SearchPage",
+    "ServerError",
+    "State",
+    "Token",
+    "TransportError",
+    "TwinoidUser",
+    "UnauthorizedError",
+    "UnexpectedResponseError",
+    "UnknownAliasError",
+    "User",
+    "ValidationError",
+    "__version__",
+    "configure",
+    "configure_from_env",
+    "configure_from_file",
+    "load_ipython_extension",
+    "unload_ipython_extension",
+]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'eternaltwin' has no attribute {name!r}") from None
+    value = getattr(import_module(module), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 
 def load_ipython_extension(ipython: Any) -> None:

@@ -4,6 +4,8 @@
 
     EternalTwinError
     ├── InvalidStateError            an OAuth state that is malformed, forged, expired or unexpected
+    ├── InvalidUserIdError (ValueError)  not an Eternaltwin user id (checked before any request)
+    ├── NotAuthenticatedError        no token to act with (nobody logged in, or nothing to refresh)
     ├── ConfigurationError (ValueError)
     │   ├── MissingCredentialsError  a method needs client_id / client_secret / redirect_uri / state_key
     │   └── UnknownAliasError (KeyError)   no connection under that alias
@@ -25,6 +27,7 @@ contain secrets: tokens and client secrets are masked before they reach a messag
 from __future__ import annotations
 
 import json
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -35,7 +38,9 @@ __all__ = [
     "ConnectionFailed",
     "EternalTwinError",
     "InvalidStateError",
+    "InvalidUserIdError",
     "MissingCredentialsError",
+    "NotAuthenticatedError",
     "NotFoundError",
     "RateLimitedError",
     "RequestError",
@@ -74,6 +79,28 @@ class InvalidStateError(EternalTwinError):
 
     def __str__(self) -> str:
         return self.message
+
+
+class InvalidUserIdError(EternalTwinError, ValueError):
+    """A value that is not an Eternaltwin user id (a canonical UUID), refused before any request.
+
+    Attributes
+    ----------
+    value : object
+        What was given.
+    """
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+        shown = repr(value) if isinstance(value, str) and len(value) <= 80 else type(value).__name__
+        super().__init__(
+            f"{shown} is not an Eternaltwin user id; expected a UUID such as "
+            f"'3f1c2a58-7d0b-4e8e-9a51-0b6f4f2d9c11'."
+        )
+
+
+class NotAuthenticatedError(EternalTwinError):
+    """An operation needs a token and there is none to use (nobody logged in, or no refresh token)."""
 
 
 class ConfigurationError(EternalTwinError, ValueError):
@@ -249,7 +276,7 @@ def parse_retry_after(value: str | None) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         pass
-    from datetime import datetime, timezone
+    from datetime import datetime
     from email.utils import parsedate_to_datetime
 
     try:
@@ -257,8 +284,8 @@ def parse_retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 _BY_STATUS: dict[int, type[RequestError]] = {

@@ -6,10 +6,10 @@ client (``User.get``, ``User.search``, ``User.count``... each taking ``using=``,
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from eternaltwin._parsing import (
     expect_mapping,
@@ -23,7 +23,15 @@ from eternaltwin._repr import RichRepr
 from eternaltwin.exceptions import UnexpectedResponseError
 
 if TYPE_CHECKING:
+    from eternaltwin.clients._flows import Flow
+    from eternaltwin.clients.abc.clients import ClientABC
+    from eternaltwin.clients.asyncio.clients import Eternaltwin as AsyncEternaltwin
+    from eternaltwin.clients.sync.clients import Eternaltwin
+    from eternaltwin.connections import Connections
     from eternaltwin.tokens import Token
+
+_T = TypeVar("_T")
+_C = TypeVar("_C", bound="ClientABC")
 
 __all__ = ["GAME_SITES", "LinkedAccount", "SearchPage", "User"]
 
@@ -77,7 +85,9 @@ class LinkedAccount(RichRepr):
         current = expect_mapping(current, f"{what}.current")
         remote = expect_mapping(current.get("user"), f"{what}.current.user")
         link = current.get("link")
-        linked_at = optional_datetime(link, "time", f"{what}.current.link") if isinstance(link, Mapping) else None
+        linked_at = (
+            optional_datetime(link, "time", f"{what}.current.link") if isinstance(link, Mapping) else None
+        )
         name = optional_str(remote, "username", f"{what}.current.user")
         if name is None:
             name = optional_str(remote, "display_name", f"{what}.current.user")
@@ -174,6 +184,233 @@ class User(RichRepr):
             using=using,
         )
 
+    # -- the high-level API: sync methods use eternaltwin.connections, async ones async_connections ----
+
+    @classmethod
+    def start_authorization(
+        cls, expiration: int = 600, nonce: str | None = None, using: str | None = None
+    ) -> tuple[str, str]:
+        """Start an OAuth login: a signed state and the authorization URL to open in a browser.
+
+        Parameters
+        ----------
+        expiration : int
+            Seconds the state stays valid (600).
+        nonce : str, optional
+            Defaults to random hex.
+        using : str, optional
+            The connection alias (the active one, ``"default"`` unless changed, when None).
+
+        Returns
+        -------
+        (state, url) : tuple of str
+            Keep ``state`` to check the callback (``expected_state``).
+        """
+        client, _ = _resolve(_sync_registry(), using)
+        state = client.generate_state(expiration, nonce)
+        return state, client.authorization_url(state)
+
+    @classmethod
+    def from_authorization_code(
+        cls, code: str, callback_state: str, expected_state: str | None = None, using: str | None = None
+    ) -> User:
+        """Finish an OAuth login: check the state, exchange the code, fetch the authenticated user.
+
+        The user (with its ``token``) also becomes the connection's logged-in user (``client.user``),
+        which :meth:`me` uses when no token is given.
+
+        Parameters
+        ----------
+        code : str
+            The ``code`` query parameter of the callback.
+        callback_state : str
+            The ``state`` query parameter of the callback.
+        expected_state : str, optional
+            The state returned by :meth:`start_authorization`; when given, they must be equal.
+        using : str, optional
+            The connection alias.
+
+        Raises
+        ------
+        InvalidStateError
+            Forged, expired or unexpected state.
+        RequestError
+            The server refused the code.
+        """
+        client, alias = _resolve(_sync_registry(), using)
+        return client._run(_login_flow(client, code, callback_state, expected_state, alias))
+
+    @classmethod
+    async def afrom_authorization_code(
+        cls, code: str, callback_state: str, expected_state: str | None = None, using: str | None = None
+    ) -> User:
+        """Async :meth:`from_authorization_code` (on ``async_connections``)."""
+        client, alias = _resolve(_async_registry(), using)
+        return await client._run(_login_flow(client, code, callback_state, expected_state, alias))
+
+    @classmethod
+    def from_token(cls, token: Token | str, using: str | None = None) -> User:
+        """The user a token belongs to (with ``token`` set).
+
+        Parameters
+        ----------
+        token : Token or str
+            An OAuth token (or its access token).
+        using : str, optional
+            The connection alias.
+
+        Raises
+        ------
+        UnauthorizedError
+            When the server does not accept the token.
+        """
+        client, alias = _resolve(_sync_registry(), using)
+        return client._run(_token_flow(client, token, alias))
+
+    @classmethod
+    async def afrom_token(cls, token: Token | str, using: str | None = None) -> User:
+        """Async :meth:`from_token`."""
+        client, alias = _resolve(_async_registry(), using)
+        return await client._run(_token_flow(client, token, alias))
+
+    @classmethod
+    def me(cls, token: Token | str | None = None, using: str | None = None) -> User:
+        """The authenticated user, fetched afresh.
+
+        Parameters
+        ----------
+        token : Token or str, optional
+            Defaults to the token of the connection's logged-in user (``client.user``).
+        using : str, optional
+            The connection alias.
+
+        Raises
+        ------
+        NotAuthenticatedError
+            No token given and nobody logged in on the connection.
+        """
+        client, alias = _resolve(_sync_registry(), using)
+        return client._run(_token_flow(client, _token_or_logged_in(client, token, alias), alias))
+
+    @classmethod
+    async def ame(cls, token: Token | str | None = None, using: str | None = None) -> User:
+        """Async :meth:`me`."""
+        client, alias = _resolve(_async_registry(), using)
+        return await client._run(_token_flow(client, _token_or_logged_in(client, token, alias), alias))
+
+    @classmethod
+    def get(cls, user_id: str, using: str | None = None) -> User:
+        """One user by id.
+
+        Parameters
+        ----------
+        user_id : str or uuid.UUID
+            The user's UUID (any letter case).
+        using : str, optional
+            The connection alias.
+
+        Raises
+        ------
+        InvalidUserIdError
+            When ``user_id`` is not a UUID (before any request).
+        NotFoundError
+            When there is no such user.
+        """
+        client, alias = _resolve(_sync_registry(), using)
+        return client._run(_get_flow(client, user_id, alias))
+
+    @classmethod
+    async def aget(cls, user_id: str, using: str | None = None) -> User:
+        """Async :meth:`get`."""
+        client, alias = _resolve(_async_registry(), using)
+        return await client._run(_get_flow(client, user_id, alias))
+
+    @classmethod
+    def search(
+        cls, query: str | None = None, limit: int = 20, offset: int = 0, using: str | None = None
+    ) -> SearchPage:
+        """One page of users matching ``query``.
+
+        Parameters
+        ----------
+        query : str, optional
+            None matches everyone.
+        limit : int
+            Page size (20).
+        offset : int
+            Index of the first result (0).
+        using : str, optional
+            The connection alias.
+
+        Returns
+        -------
+        SearchPage
+            Iterable like a list of :class:`User`, with ``count`` (all matches) and ``next_offset``.
+        """
+        client, alias = _resolve(_sync_registry(), using)
+        return client._run(_search_flow(client, query, limit, offset, alias))
+
+    @classmethod
+    async def asearch(
+        cls, query: str | None = None, limit: int = 20, offset: int = 0, using: str | None = None
+    ) -> SearchPage:
+        """Async :meth:`search`."""
+        client, alias = _resolve(_async_registry(), using)
+        return await client._run(_search_flow(client, query, limit, offset, alias))
+
+    @classmethod
+    def count(cls, query: str | None = None, using: str | None = None) -> int:
+        """How many users match ``query`` (asked with ``limit=0``)."""
+        client, _ = _resolve(_sync_registry(), using)
+        return client._run(_count_flow(client, query))
+
+    @classmethod
+    async def acount(cls, query: str | None = None, using: str | None = None) -> int:
+        """Async :meth:`count`."""
+        client, _ = _resolve(_async_registry(), using)
+        return await client._run(_count_flow(client, query))
+
+    @classmethod
+    def iter_search(
+        cls, query: str | None = None, page_size: int = 100, using: str | None = None
+    ) -> Iterator[User]:
+        """Every user matching ``query``, fetching pages of ``page_size`` lazily as iteration goes.
+
+        Parameters
+        ----------
+        query : str, optional
+            None matches everyone.
+        page_size : int
+            Users per request (100).
+        using : str, optional
+            The connection alias.
+
+        Yields
+        ------
+        User
+        """
+        _check_page_size(page_size)
+        client, alias = _resolve(_sync_registry(), using)
+        offset: int | None = 0
+        while offset is not None:
+            page = client._run(_search_flow(client, query, page_size, offset, alias))
+            yield from page
+            offset = page.next_offset
+
+    @classmethod
+    async def aiter_search(
+        cls, query: str | None = None, page_size: int = 100, using: str | None = None
+    ) -> AsyncIterator[User]:
+        """Async :meth:`iter_search` (``async for user in User.aiter_search(...)``)."""
+        _check_page_size(page_size)
+        client, alias = _resolve(_async_registry(), using)
+        offset: int | None = 0
+        while offset is not None:
+            page = await client._run(_search_flow(client, query, page_size, offset, alias))
+            for user in page:
+                yield user
+            offset = page.next_offset
+
     # -- compatibility with the older client ----------------------------------------------------------
 
     @property
@@ -259,6 +496,80 @@ class SearchPage(RichRepr):
         return self.items[index]
 
 
+# -- plumbing of the high-level API: each operation is one flow, driven by the sync or the async client --
+
+
+def _sync_registry() -> Connections[Eternaltwin]:
+    from eternaltwin.connections import connections
+
+    return connections
+
+
+def _async_registry() -> Connections[AsyncEternaltwin]:
+    from eternaltwin.connections import async_connections
+
+    return async_connections
+
+
+def _resolve(registry: Connections[_C], using: str | None) -> tuple[_C, str]:
+    alias = registry.active if using is None else using
+    return registry[alias], alias
+
+
+def _check_page_size(page_size: int) -> None:
+    if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
+        raise ValueError(f"page_size must be a positive int, got {page_size!r}")
+
+
+def _token_or_logged_in(client: ClientABC, token: Token | str | None, alias: str) -> Token | str:
+    if token is not None:
+        return token
+    if client.user is None or client.user.token is None:
+        from eternaltwin.exceptions import NotAuthenticatedError
+
+        raise NotAuthenticatedError(
+            f"Nobody is logged in on connection {alias!r}: pass token=..., or log in first "
+            "(User.start_authorization() then User.from_authorization_code())."
+        )
+    return client.user.token
+
+
+def _login_flow(
+    client: ClientABC, code: str, callback_state: str, expected_state: str | None, alias: str
+) -> Flow[User]:
+    from eternaltwin.clients._flows import login_with_code
+
+    return login_with_code(client, code, callback_state, expected_state, alias)
+
+
+def _token_flow(client: ClientABC, token: Token | str, alias: str) -> Flow[User]:
+    from eternaltwin.clients._flows import user_of_token
+
+    return user_of_token(client, token, alias)
+
+
+def _get_flow(client: ClientABC, user_id: str, alias: str) -> Flow[User]:
+    from eternaltwin.clients import _calls
+
+    call = _calls.get_user(_calls.normalize_user_id(user_id)).parsed(_calls.parse_user(alias))
+    return client._flow(call)
+
+
+def _search_flow(
+    client: ClientABC, query: str | None, limit: int, offset: int, alias: str
+) -> Flow[SearchPage]:
+    from eternaltwin.clients import _calls
+
+    call = _calls.search_users(query, limit, offset).parsed(_calls.parse_search_page(offset, limit, alias))
+    return client._flow(call)
+
+
+def _count_flow(client: ClientABC, query: str | None) -> Flow[int]:
+    from eternaltwin.clients import _calls
+
+    return client._flow(_calls.search_users(query, 0, 0).parsed(_calls.parse_count))
+
+
 def _display_name(value: Any) -> str | None:
     """``display_name.current.value`` (the API's versioned form), or a plain string."""
     if value is None or isinstance(value, str):
@@ -276,5 +587,3 @@ def _id_string(value: Any, what: str) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     raise UnexpectedResponseError(f"The {what} has no usable 'id'.")
-
-

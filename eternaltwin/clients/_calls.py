@@ -1,0 +1,386 @@
+"""Every endpoint, described once: a pure request description (:class:`Call`) and a pure response parser.
+
+Nothing here does I/O. A :class:`Call` says what to send (method, path, query, body, which
+authentication) and how to read the answer (``parse``); :mod:`eternaltwin.clients._flows` turns calls into
+requests and the sync and async clients send them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from urllib.parse import quote
+
+from eternaltwin._parsing import expect_mapping, parse_datetime, require_str
+from eternaltwin.clients import endpoints
+from eternaltwin.exceptions import InvalidUserIdError, UnexpectedResponseError
+from eternaltwin.responses import Response
+from eternaltwin.tokens import Token
+
+if TYPE_CHECKING:
+    from eternaltwin.archive import DinoparcUser, HammerfestUser, TwinoidUser
+    from eternaltwin.users import SearchPage, User
+
+__all__ = [
+    "Call",
+    "archive_dinoparc_user",
+    "archive_hammerfest_user",
+    "archive_twinoid_user",
+    "auth_self",
+    "clock",
+    "get_user",
+    "normalize_user_id",
+    "raw",
+    "read_json",
+    "search_users",
+    "token_from_code",
+    "token_refresh",
+]
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+#: Keyword arguments accepted by the clients' ``get``/``post`` and passed on to the request.
+REQUEST_KWARGS = frozenset({"params", "json", "data", "content", "headers", "cookies"})
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _response(response: Response) -> Response:
+    return response
+
+
+@dataclass(frozen=True, slots=True)
+class Call(Generic[T]):
+    """One request to make and how to read its answer.
+
+    Attributes
+    ----------
+    method : str
+        HTTP method.
+    path : str
+        Endpoint path (joined onto the connection url) or absolute url.
+    parse : callable
+        ``Response -> T``, applied to a successful response.
+    params, json, data, content, headers, cookies
+        Passed to the request (``json=None`` means no JSON body).
+    token : Token or str or None
+        Bearer authentication (a :class:`Token` is refreshed first if it has expired and can be).
+    basic_auth : bool
+        Authenticate as the OAuth client (HTTP Basic with client_id:client_secret).
+    raise_on_error : bool
+        Raise a :class:`~eternaltwin.exceptions.RequestError` for a status >= 300 (else parse anyway).
+    action : str
+        What the call does, for messages ("the token exchange"...).
+    """
+
+    method: str
+    path: str
+    parse: Callable[[Response], T]
+    params: Mapping[str, Any] | None = None
+    json: Any = None
+    data: Mapping[str, Any] | None = None
+    content: bytes | str | None = None
+    headers: Mapping[str, str] | None = None
+    cookies: Mapping[str, str] | None = None
+    token: Token | str | None = None
+    basic_auth: bool = False
+    raise_on_error: bool = True
+    action: str = "this request"
+
+    @property
+    def retryable(self) -> bool:
+        """Whether the call may be sent again after a failure (idempotent methods only)."""
+        return self.method in _IDEMPOTENT
+
+    def parsed(self, parse: Callable[[Response], U]) -> Call[U]:
+        """The same request, read with another parser."""
+        return replace(self, parse=parse)  # type: ignore[arg-type, return-value]
+
+
+def read_json(response: Response, what: str) -> Any:
+    """The JSON body of ``response``, or an :class:`UnexpectedResponseError` naming ``what``."""
+    try:
+        return response.json()
+    except ValueError:
+        preview = response.content[:80].decode("utf-8", "replace")
+        raise UnexpectedResponseError(
+            f"{response.url} answered {response.status_code} with a body that is not JSON "
+            f"(expected the {what}): {preview!r}",
+            response,
+        ) from None
+
+
+def _checked(response: Response, what: str, build: Callable[[Any], T]) -> T:
+    data = read_json(response, what)
+    try:
+        return build(data)
+    except UnexpectedResponseError as exc:
+        if exc.response is None:
+            exc.response = response
+        raise
+
+
+def normalize_user_id(user_id: object) -> str:
+    """The canonical (lowercase, hyphenated) form of a user id.
+
+    Parameters
+    ----------
+    user_id : str or uuid.UUID
+        A user id in any case.
+
+    Raises
+    ------
+    InvalidUserIdError
+        When it is not a UUID in its 36-character form.
+    """
+    if isinstance(user_id, uuid.UUID):
+        return str(user_id)
+    if not isinstance(user_id, str) or len(user_id.strip()) != 36:
+        raise InvalidUserIdError(user_id)
+    try:
+        canonical = str(uuid.UUID(user_id.strip()))
+    except ValueError:
+        raise InvalidUserIdError(user_id) from None
+    if canonical != user_id.strip().lower():
+        raise InvalidUserIdError(user_id)
+    return canonical
+
+
+def _segment(value: object) -> str:
+    return quote(str(value), safe="")
+
+
+# -- generic ----------------------------------------------------------------------------------------
+
+
+def raw(
+    method: str,
+    endpoint: str,
+    *,
+    raise_on_error: bool = True,
+    token: Token | str | None = None,
+    **kwargs: Any,
+) -> Call[Response]:
+    """A call to any endpoint, answered with the :class:`Response` itself.
+
+    Raises
+    ------
+    TypeError
+        For a keyword argument that requests cannot take.
+    """
+    unknown = set(kwargs) - REQUEST_KWARGS
+    if unknown:
+        raise TypeError(
+            f"unexpected keyword argument(s) {', '.join(sorted(unknown))}; "
+            f"requests take {', '.join(sorted(REQUEST_KWARGS))}"
+        )
+    return Call(
+        method=method.upper(),
+        path=endpoint,
+        parse=_response,
+        token=token,
+        raise_on_error=raise_on_error,
+        action=f"{method.upper()} {endpoint}",
+        **kwargs,
+    )
+
+
+# -- OAuth ------------------------------------------------------------------------------------------
+
+
+def _parse_token(response: Response) -> Token:
+    return _checked(response, "token reply", Token.from_json)
+
+
+def token_from_code(code: str) -> Call[Token]:
+    """Exchange an authorization code (grant ``authorization_code``)."""
+    if not isinstance(code, str) or not code:
+        raise TypeError("the authorization code must be a non-empty string")
+    return Call(
+        method="POST",
+        path=endpoints.TOKEN,
+        parse=_parse_token,
+        json={"grant_type": "authorization_code", "code": code},
+        basic_auth=True,
+        action="exchanging an authorization code",
+    )
+
+
+def update_token(target: Token, fresh: Token) -> Token:
+    """Copy ``fresh`` into ``target`` in place (keeping the old refresh token if none was issued)."""
+    target.access_token = fresh.access_token
+    target.token_type = fresh.token_type
+    target.expires_in = fresh.expires_in
+    target.expiration = fresh.expiration
+    if fresh.refresh_token:
+        target.refresh_token = fresh.refresh_token
+    return target
+
+
+def token_refresh(token: Token) -> Call[Token]:
+    """Renew ``token`` with its refresh token (grant ``refresh_token``); the reply updates it in place."""
+    from eternaltwin.exceptions import NotAuthenticatedError
+
+    if not isinstance(token, Token):
+        raise TypeError(f"refresh() takes a Token, got {type(token).__name__}")
+    if not token.refresh_token:
+        raise NotAuthenticatedError(
+            "This token cannot be refreshed: the server issued no refresh_token; log in again."
+        )
+
+    def parse(response: Response) -> Token:
+        return update_token(token, _parse_token(response))
+
+    return Call(
+        method="POST",
+        path=endpoints.TOKEN,
+        parse=parse,
+        json={"grant_type": "refresh_token", "refresh_token": token.refresh_token},
+        basic_auth=True,
+        action="refreshing a token",
+    )
+
+
+# -- users ------------------------------------------------------------------------------------------
+
+
+def auth_self(token: Token | str | None = None) -> Call[Response]:
+    """``GET /api/v1/auth/self``: the caller's authentication context."""
+    return Call(method="GET", path=endpoints.SELF, parse=_response, token=token, action="reading auth/self")
+
+
+def get_user(user_id: str, token: Token | str | None = None) -> Call[Response]:
+    """``GET /api/v1/users/{user_id}`` (the id is sent as given; the server validates it)."""
+    return Call(
+        method="GET",
+        path=endpoints.USER.format(user_id=_segment(user_id)),
+        parse=_response,
+        token=token,
+        action="reading a user",
+    )
+
+
+def search_users(
+    query: str | None = None, limit: int = 20, offset: int = 0, token: Token | str | None = None
+) -> Call[Response]:
+    """``GET /api/v1/users?q=&limit=&offset=`` (a None query is sent as an empty string)."""
+    return Call(
+        method="GET",
+        path=endpoints.USERS,
+        parse=_response,
+        params={"q": "" if query is None else query, "limit": limit, "offset": offset},
+        token=token,
+        action="searching users",
+    )
+
+
+def parse_user(using: str | None = None, token: Token | None = None) -> Callable[[Response], User]:
+    """A parser of a user object."""
+    from eternaltwin.users import User
+
+    def parse(response: Response) -> User:
+        return _checked(response, "user", lambda data: User.from_json(data, token=token, using=using))
+
+    return parse
+
+
+def parse_search_page(offset: int, limit: int, using: str | None = None) -> Callable[[Response], SearchPage]:
+    """A parser of a search reply."""
+    from eternaltwin.users import SearchPage
+
+    def parse(response: Response) -> SearchPage:
+        return _checked(
+            response,
+            "search page",
+            lambda data: SearchPage.from_json(data, offset=offset, limit=limit, using=using),
+        )
+
+    return parse
+
+
+def parse_count(response: Response) -> int:
+    """The ``count`` of a search reply."""
+
+    def build(data: Any) -> int:
+        obj = expect_mapping(data, "search page")
+        count = obj.get("count")
+        if isinstance(count, bool) or not isinstance(count, int):
+            raise UnexpectedResponseError("The search page has no integer 'count'.")
+        return count
+
+    return _checked(response, "search page", build)
+
+
+def parse_self_user_id(response: Response) -> str:
+    """The user id of an authentication context; an :class:`UnauthorizedError` for a guest context."""
+    from eternaltwin.exceptions import UnauthorizedError
+
+    def build(data: Any) -> str:
+        obj = expect_mapping(data, "auth context")
+        user = obj.get("user")
+        if user is None:
+            kind = obj.get("type")
+            raise UnauthorizedError(
+                response, f"The server does not recognise this token (it sees a {kind or 'guest'} context)."
+            )
+        return require_str(expect_mapping(user, "auth context user"), "id", "auth context user")
+
+    return _checked(response, "auth context", build)
+
+
+# -- archive and clock ------------------------------------------------------------------------------
+
+
+def archive_hammerfest_user(server: str, user_id: int | str) -> Call[HammerfestUser]:
+    """``GET /api/v1/archive/hammerfest/{server}/users/{id}``."""
+    from eternaltwin.archive import HammerfestUser
+
+    return Call(
+        method="GET",
+        path=endpoints.HAMMERFEST_USER.format(server=_segment(server), user_id=_segment(user_id)),
+        parse=lambda response: _checked(response, "Hammerfest user", HammerfestUser.from_json),
+        action="reading a Hammerfest archive",
+    )
+
+
+def archive_dinoparc_user(server: str, user_id: int | str) -> Call[DinoparcUser]:
+    """``GET /api/v1/archive/dinoparc/{server}/users/{id}``."""
+    from eternaltwin.archive import DinoparcUser
+
+    return Call(
+        method="GET",
+        path=endpoints.DINOPARC_USER.format(server=_segment(server), user_id=_segment(user_id)),
+        parse=lambda response: _checked(response, "Dinoparc user", DinoparcUser.from_json),
+        action="reading a Dinoparc archive",
+    )
+
+
+def archive_twinoid_user(user_id: int | str) -> Call[TwinoidUser]:
+    """``GET /api/v1/archive/twinoid/users/{id}``."""
+    from eternaltwin.archive import TwinoidUser
+
+    return Call(
+        method="GET",
+        path=endpoints.TWINOID_USER.format(user_id=_segment(user_id)),
+        parse=lambda response: _checked(response, "Twinoid user", TwinoidUser.from_json),
+        action="reading a Twinoid archive",
+    )
+
+
+def _parse_clock(response: Response) -> datetime:
+    def build(data: Any) -> datetime:
+        text = require_str(expect_mapping(data, "clock"), "time", "clock")
+        try:
+            return parse_datetime(text)
+        except ValueError:
+            raise UnexpectedResponseError(f"The clock's time {text!r} is not a timestamp.") from None
+
+    return _checked(response, "clock", build)
+
+
+def clock() -> Call[datetime]:
+    """``GET /api/v1/clock``: the server's current time."""
+    return Call(method="GET", path=endpoints.CLOCK, parse=_parse_clock, action="reading the clock")

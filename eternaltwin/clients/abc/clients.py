@@ -1,0 +1,398 @@
+"""The shared base of the sync and async clients: configuration and everything that does no I/O.
+
+:class:`ClientABC` holds a connection's settings, builds requests, makes OAuth states and authorization
+URLs, and defines every API method once (as flow builders, see
+:mod:`eternaltwin.clients._operations`). The sync and async ``Eternaltwin`` classes only add a driver
+that sends requests and the lifetime of their pooled httpx client.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from urllib.parse import urlencode, urljoin, urlsplit
+
+import httpx
+
+from eternaltwin import config
+from eternaltwin._secrets import mask
+from eternaltwin._version import __version__
+from eternaltwin.clients import _calls, _flows, endpoints
+from eternaltwin.clients._calls import Call
+from eternaltwin.clients._flows import Flow, RetryPolicy
+from eternaltwin.clients._operations import operation
+from eternaltwin.exceptions import InvalidStateError, MissingCredentialsError
+from eternaltwin.keys import Key
+from eternaltwin.states import State
+from eternaltwin.tokens import Token
+
+if TYPE_CHECKING:
+    from eternaltwin.clients.abc.archive import ArchiveClientABC
+    from eternaltwin.clients.abc.clock import ClockClientABC
+    from eternaltwin.clients.abc.users import UserClientABC
+    from eternaltwin.responses import Response
+    from eternaltwin.users import User
+
+__all__ = ["DEFAULT_USER_AGENT", "ClientABC"]
+
+#: The ``User-Agent`` sent unless a connection sets ``user_agent``.
+DEFAULT_USER_AGENT = (
+    f"eternaltwin-kit/{__version__} (+https://eternaltwin.org; python-httpx/{httpx.__version__})"
+)
+
+T = TypeVar("T")
+
+_CREDENTIALS = ("client_id", "client_secret", "redirect_uri", "state_key")
+
+
+class ClientABC:
+    """A connection to an Eternaltwin server (shared base of the sync and async clients).
+
+    Parameters
+    ----------
+    client_id, client_secret, redirect_uri, state_key : optional
+        The OAuth app's credentials. They may be left out for a read-only connection; a method that
+        needs one raises :class:`~eternaltwin.exceptions.MissingCredentialsError` naming it.
+        ``state_key`` is a string (an HS256 secret) or a :class:`~eternaltwin.keys.Key`.
+    url : str, optional
+        The server, e.g. ``"https://eternaltwin.org/"``. Or give ``scheme``, ``host`` and optionally
+        ``port`` and ``prefix``, which build ``scheme://host[:port]prefix``.
+    timeout : float or None
+        Seconds before a request times out (5).
+    verify_ssl : bool
+        Check TLS certificates (True).
+    allow_redirects : bool
+        Follow HTTP redirects (False).
+    user_agent : str, optional
+        Replaces the kit's ``User-Agent``.
+    max_retries, retry_backoff, retry_max_backoff
+        Retries of GET requests on connection failures and on 429, 502, 503, 504: up to
+        ``max_retries`` (3; 0 disables) retries, waiting ``retry_backoff`` (0.5 s) doubled at each
+        retry, at most ``retry_max_backoff`` (10 s), plus up to 10 % of jitter. A ``Retry-After``
+        header is obeyed when it asks for at most ``retry_max_backoff``; longer, the error is raised
+        at once. POST requests (the token endpoint included) are never retried.
+    transport : httpx transport, optional
+        Send through this transport (tests use :class:`httpx.MockTransport`).
+    sleep : callable, optional
+        How to wait between retries (``time.sleep``/``asyncio.sleep`` by default; tests inject one).
+
+    Attributes
+    ----------
+    user : User or None
+        The user logged in on this connection (set by ``User.from_authorization_code``); used by
+        ``User.me()`` when no token is given.
+
+    Notes
+    -----
+    Two clients are equal (and hash equal) when their url, client_id, client_secret, redirect_uri,
+    timeout, verify_ssl and allow_redirects are. Secrets never appear in the repr.
+    """
+
+    _flavour: ClassVar[str] = "abc"
+    _user_client_class: ClassVar[type[UserClientABC]]
+    _archive_client_class: ClassVar[type[ArchiveClientABC]]
+    _clock_client_class: ClassVar[type[ClockClientABC]]
+
+    def __init__(
+        self,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        redirect_uri: str | None = None,
+        state_key: str | Key | None = None,
+        *,
+        url: str | None = None,
+        scheme: str = "http",
+        host: str | None = None,
+        port: int | None = None,
+        prefix: str = "/",
+        timeout: float | None = 5,
+        verify_ssl: bool = True,
+        allow_redirects: bool = False,
+        user_agent: str | None = None,
+        max_retries: int = 3,
+        retry_backoff: float = 0.5,
+        retry_max_backoff: float = 10.0,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Any] | None = None,
+    ) -> None:
+        settings = config.validate_options(
+            url=url,
+            scheme=scheme,
+            host=host,
+            port=port,
+            prefix=prefix,
+            client_id=client_id,
+            client_secret=client_secret,
+            redirect_uri=redirect_uri,
+            state_key=state_key,
+            timeout=timeout,
+            verify_ssl=verify_ssl,
+            allow_redirects=allow_redirects,
+            user_agent=user_agent,
+            max_retries=max_retries,
+            retry_backoff=retry_backoff,
+            retry_max_backoff=retry_max_backoff,
+            source=type(self).__name__,
+        )
+        self.url: str = settings.url
+        self.client_id: str | None = settings.client_id
+        self.client_secret: str | None = settings.client_secret
+        self.redirect_uri: str | None = settings.redirect_uri
+        self.state_key: Key | None = settings.state_key
+        self.timeout: float | None = settings.timeout
+        self.verify_ssl: bool = settings.verify_ssl
+        self.allow_redirects: bool = settings.allow_redirects
+        self.user_agent: str = settings.user_agent or DEFAULT_USER_AGENT
+        self.retry_policy = RetryPolicy(
+            max_retries=settings.max_retries,
+            backoff=settings.retry_backoff,
+            max_backoff=settings.retry_max_backoff,
+        )
+        self.user: User | None = None
+        self._transport = transport
+        self._sleep_override = sleep
+        parts = urlsplit(self.url)
+        self._origin = f"{parts.scheme}://{parts.netloc}"
+        self._timeout_extension = httpx.Timeout(self.timeout).as_dict()
+        self.users = self._user_client_class(self)
+        self.archive = self._archive_client_class(self)
+        self.clock = self._clock_client_class(self)
+
+    # -- credentials --------------------------------------------------------------------------------
+
+    @property
+    def missing_credentials(self) -> list[str]:
+        """The OAuth credentials this connection was configured without."""
+        return [name for name in _CREDENTIALS if getattr(self, name) is None]
+
+    @property
+    def is_read_only(self) -> bool:
+        """Whether the connection lacks any credential the OAuth login needs (it can still read)."""
+        return bool(self.missing_credentials)
+
+    def _require(self, action: str, *names: str) -> None:
+        missing = [name for name in names if getattr(self, name) is None]
+        if missing:
+            raise MissingCredentialsError(missing, action)
+
+    def _basic_auth_token(self) -> str:
+        """The base64 of ``client_id:client_secret``, for HTTP Basic authentication as the OAuth client."""
+        self._require("Authenticating as the OAuth client", "client_id", "client_secret")
+        raw = f"{self.client_id}:{self.client_secret}".encode()
+        return base64.b64encode(raw).decode("ascii")
+
+    # -- requests (no I/O) --------------------------------------------------------------------------
+
+    def _join(self, endpoint: str) -> str:
+        if endpoint.startswith("/") and not endpoint.startswith("//"):
+            return self._origin + endpoint
+        return urljoin(self.url, endpoint)
+
+    def build_request(self, call: Call[Any]) -> httpx.Request:
+        """The :class:`httpx.Request` for ``call``: url joined, ``User-Agent`` and authentication set.
+
+        A ``token`` adds ``Authorization: Bearer <access token>`` unless the call's headers already
+        have an ``Authorization``.
+        """
+        headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
+        if call.basic_auth:
+            headers["Authorization"] = "Basic " + self._basic_auth_token()
+        elif call.token is not None:
+            access = call.token.access_token if isinstance(call.token, Token) else call.token
+            headers["Authorization"] = f"Bearer {access}"
+        if call.headers:
+            if call.token is not None and any(k.lower() == "authorization" for k in call.headers):
+                headers.pop("Authorization", None)
+            headers.update(call.headers)
+        return httpx.Request(
+            call.method,
+            self._join(call.path),
+            params=call.params,
+            json=call.json,
+            data=call.data,
+            content=call.content,
+            headers=headers,
+            cookies=dict(call.cookies) if call.cookies else None,
+            extensions={"timeout": self._timeout_extension},
+        )
+
+    def _flow(self, call: Call[T]) -> Flow[T]:
+        return _flows.execute(self, call)
+
+    def _run(self, flow: Flow[T]) -> Any:
+        """Drive ``flow`` (sync: its result; async: an awaitable of it). Defined by the subclasses."""
+        raise NotImplementedError
+
+    # -- OAuth (no I/O) -----------------------------------------------------------------------------
+
+    def authorization_url(self, state: str) -> str:
+        """The authorization page to send the browser to.
+
+        Parameters
+        ----------
+        state : str
+            The state (see :meth:`generate_state`).
+
+        Returns
+        -------
+        str
+            ``…/oauth/authorize?response_type=code&access_type=offline&client_id=…&scope=base&state=…
+            &redirect_uri=…``.
+        """
+        self._require("Building the authorization URL", "client_id", "redirect_uri")
+        query = urlencode(
+            [
+                ("response_type", "code"),
+                ("access_type", "offline"),
+                ("client_id", self.client_id),
+                ("scope", "base"),
+                ("state", state),
+                ("redirect_uri", self.redirect_uri),
+            ]
+        )
+        return f"{self._join(endpoints.AUTHORIZATION)}?{query}"
+
+    def generate_state(self, expiration: int = 600, nonce: str | None = None) -> str:
+        """A new signed state (a JWT) for :meth:`authorization_url`.
+
+        Parameters
+        ----------
+        expiration : int
+            Seconds of validity (600).
+        nonce : str, optional
+            Defaults to 128 random hex characters.
+        """
+        self._require("Generating an OAuth state", "state_key")
+        assert self.state_key is not None
+        return State.new(self.url, self.state_key, expiration, nonce).jwt
+
+    def validate_state(self, state: str, expected: str | None = None) -> State:
+        """Check a state received by the redirect URI.
+
+        Parameters
+        ----------
+        state : str
+            The ``state`` query parameter of the callback.
+        expected : str, optional
+            The state that was sent; when given, ``state`` must be equal to it.
+
+        Returns
+        -------
+        State
+
+        Raises
+        ------
+        InvalidStateError
+        """
+        self._require("Checking an OAuth state", "state_key")
+        assert self.state_key is not None
+        decoded = State.from_jwt(state, self.url, self.state_key)
+        if expected is not None and state != expected:
+            raise InvalidStateError("The state does not match the one that was sent.", state)
+        return decoded
+
+    # -- API methods (one definition for sync and async) ---------------------------------------------
+
+    @operation
+    def get(
+        self, /, endpoint: str, raise_on_error: bool = True, token: Token | str | None = None, **kwargs: Any
+    ) -> Flow[Response]:
+        """GET ``endpoint`` (joined onto the url).
+
+        Parameters
+        ----------
+        endpoint : str
+            A path such as ``"/api/v1/users"`` (or an absolute url).
+        raise_on_error : bool
+            Raise a :class:`~eternaltwin.exceptions.RequestError` for a status >= 300 (True).
+        token : Token or str, optional
+            Sends ``Authorization: Bearer …`` unless ``headers`` has an Authorization.
+        **kwargs
+            ``params``, ``json``, ``data``, ``content``, ``headers``, ``cookies``.
+
+        Returns
+        -------
+        Response
+        """
+        return self._flow(_calls.raw("GET", endpoint, raise_on_error=raise_on_error, token=token, **kwargs))
+
+    @operation
+    def post(
+        self, /, endpoint: str, raise_on_error: bool = True, token: Token | str | None = None, **kwargs: Any
+    ) -> Flow[Response]:
+        """POST to ``endpoint`` (never retried); same parameters as :meth:`get`.
+
+        Returns
+        -------
+        Response
+        """
+        return self._flow(_calls.raw("POST", endpoint, raise_on_error=raise_on_error, token=token, **kwargs))
+
+    @operation
+    def token(self, authorization_code: str) -> Flow[Token]:
+        """Exchange an authorization code for a token (HTTP Basic as the OAuth client; never retried).
+
+        Parameters
+        ----------
+        authorization_code : str
+            The ``code`` query parameter of the callback.
+
+        Returns
+        -------
+        Token
+        """
+        return self._flow(_calls.token_from_code(authorization_code))
+
+    @operation
+    def refresh(self, token: Token) -> Flow[Token]:
+        """Renew ``token`` with the ``refresh_token`` grant; the Token object is updated in place.
+
+        Expired tokens are also refreshed automatically before an authenticated call, when the token has
+        a refresh token and the connection has its client credentials.
+
+        Returns
+        -------
+        Token
+            ``token`` itself, updated.
+
+        Raises
+        ------
+        NotAuthenticatedError
+            When the token has no refresh token.
+        """
+        return self._flow(_calls.token_refresh(token))
+
+    # -- comparison and repr ------------------------------------------------------------------------
+
+    def _key(self) -> tuple[Any, ...]:
+        return (
+            self.url,
+            self.client_id,
+            self.client_secret,
+            self.redirect_uri,
+            self.timeout,
+            self.verify_ssl,
+            self.allow_redirects,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ClientABC):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        parts = [f"url={self.url!r}"]
+        if self.is_read_only and not any(getattr(self, name) for name in _CREDENTIALS):
+            parts.append("read-only")
+        else:
+            parts.append(f"client_id={self.client_id!r}")
+            parts.append(f"client_secret={mask(self.client_secret)}")
+            parts.append(f"redirect_uri={self.redirect_uri!r}")
+            parts.append(f"state_key={mask(None) if self.state_key is None else self.state_key!r}")
+        if self.user is not None:
+            parts.append(f"user={self.user.display_name!r}")
+        return f"<{type(self).__name__} ({self._flavour}) {' '.join(parts)}>"

@@ -1,0 +1,107 @@
+"""The synchronous Eternaltwin client."""
+
+from __future__ import annotations
+
+import threading
+import time
+from types import TracebackType
+from typing import TYPE_CHECKING, ClassVar, TypeVar
+
+import httpx
+
+from eternaltwin.clients._flows import Sleep, to_response, transport_error
+from eternaltwin.clients._operations import SyncSender
+from eternaltwin.clients.abc.clients import ClientABC
+from eternaltwin.clients.sync.archive import ArchiveClient
+from eternaltwin.clients.sync.clock import ClockClient
+from eternaltwin.clients.sync.users import UserClient
+
+if TYPE_CHECKING:
+    from eternaltwin.clients._flows import Flow
+
+__all__ = ["Eternaltwin"]
+
+T = TypeVar("T")
+
+_CREATION_LOCK = threading.Lock()
+
+
+class Eternaltwin(SyncSender, ClientABC):
+    """A synchronous connection to an Eternaltwin server, on one pooled :class:`httpx.Client`.
+
+    The httpx client is created on first use, reused by every call (thread-safe) and closed by
+    :meth:`close` or by leaving a ``with`` block; a closed client opens a new pool if used again.
+    Parameters and methods: see :class:`~eternaltwin.clients.abc.clients.ClientABC`.
+
+    Examples
+    --------
+    >>> with Eternaltwin(url="https://eternaltwin.org/") as client:   # doctest: +SKIP
+    ...     client.users.search("alice").json()["count"]
+    """
+
+    _flavour: ClassVar[str] = "sync"
+    _user_client_class = UserClient
+    _archive_client_class = ArchiveClient
+    _clock_client_class = ClockClient
+    users: UserClient
+    archive: ArchiveClient
+    clock: ClockClient
+    _http: httpx.Client | None = None
+
+    @property
+    def http(self) -> httpx.Client:
+        """The pooled :class:`httpx.Client` (created on first use)."""
+        http = self._http
+        if http is None:
+            with _CREATION_LOCK:
+                http = self._http
+                if http is None:
+                    http = self._http = httpx.Client(
+                        transport=self._transport,  # type: ignore[arg-type]
+                        verify=self.verify_ssl,
+                        timeout=self.timeout,
+                        follow_redirects=self.allow_redirects,
+                        headers={"User-Agent": self.user_agent},
+                    )
+        return http
+
+    def _run(self, flow: Flow[T]) -> T:
+        """The sync driver: send the flow's requests, sleep its sleeps, return its result."""
+        http = self.http
+        follow = self.allow_redirects
+        try:
+            step = next(flow)
+            while True:
+                if type(step) is Sleep:
+                    (self._sleep_override or time.sleep)(step.seconds)
+                    step = flow.send(None)
+                    continue
+                assert isinstance(step, httpx.Request)
+                try:
+                    response = http.send(step, follow_redirects=follow)
+                except httpx.HTTPError as exc:
+                    error = transport_error(exc, step)
+                    error.__cause__ = exc
+                    step = flow.throw(error)
+                else:
+                    step = flow.send(to_response(response))
+        except StopIteration as stop:
+            result: T = stop.value
+            return result
+
+    def close(self) -> None:
+        """Close the pooled connections (the client stays usable: a new pool opens on next use)."""
+        http, self._http = self._http, None
+        if http is not None:
+            http.close()
+
+    def __enter__(self) -> Eternaltwin:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

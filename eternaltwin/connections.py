@@ -1,0 +1,397 @@
+"""Connection registries: clients by alias.
+
+Two module-level registries hold the configured connections: :data:`connections` (sync clients) and
+:data:`async_connections` (async clients). ``using=None`` in the high-level API resolves to the registry's
+*active* alias, ``"default"`` until :meth:`Connections.use` changes it.
+
+Examples
+--------
+>>> import eternaltwin
+>>> eternaltwin.configure(default={"url": "https://eternaltwin.org/"})   # both registries
+>>> eternaltwin.connections.get_connection()                               # doctest: +ELLIPSIS
+<Eternaltwin (sync) url='https://eternaltwin.org/' read-only>
+
+Configuration can also come from a TOML file (:func:`configure_from_file`, one table per alias) or from
+``ETERNALTWIN_*`` environment variables (:func:`configure_from_env`); see :mod:`eternaltwin.config`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+from eternaltwin import config
+from eternaltwin.clients.abc.clients import ClientABC
+from eternaltwin.clients.asyncio.clients import Eternaltwin as AsyncEternaltwin
+from eternaltwin.clients.sync.clients import Eternaltwin
+from eternaltwin.exceptions import ConfigurationError, UnknownAliasError
+
+__all__ = [
+    "Connections",
+    "async_connections",
+    "configure",
+    "configure_from_env",
+    "configure_from_file",
+    "connections",
+]
+
+C = TypeVar("C", bound=ClientABC)
+
+
+class ActiveAlias(Generic[C]):
+    """What :meth:`Connections.use` returns: the switch is already made; as a context manager, it is
+    undone on exit (``with connections.use("prod") as client: ...``)."""
+
+    __slots__ = ("_alias", "_previous", "_registry")
+
+    def __init__(self, registry: Connections[C], alias: str, previous: str) -> None:
+        self._registry = registry
+        self._alias = alias
+        self._previous = previous
+
+    def __enter__(self) -> C:
+        return self._registry[self._alias]
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._registry._active = self._previous
+
+    def __repr__(self) -> str:
+        return f"<active connection {self._alias!r} (was {self._previous!r})>"
+
+
+class Connections(Generic[C]):
+    """A registry of clients by alias.
+
+    Parameters
+    ----------
+    client_class : type
+        The client class that :meth:`configure` and :meth:`create_connection` build
+        (the sync or the async ``Eternaltwin``).
+
+    Notes
+    -----
+    ``conns[alias]``, ``conns[alias] = client``, ``del conns[alias]``, ``alias in conns``, ``len(conns)``
+    and iteration over the aliases work as on a dict. A missing alias raises
+    :class:`~eternaltwin.exceptions.UnknownAliasError` (a ``KeyError``) listing the configured ones.
+    ``with conns:`` (sync clients) and ``async with conns:`` close every pooled connection on exit.
+    """
+
+    def __init__(self, client_class: type[C]) -> None:
+        self.client_class = client_class
+        self._connections: dict[str, C] = {}
+        self._active = config.DEFAULT_ALIAS
+
+    # -- mapping ------------------------------------------------------------------------------------
+
+    def __getitem__(self, alias: str) -> C:
+        try:
+            return self._connections[alias]
+        except KeyError:
+            raise UnknownAliasError(alias, list(self._connections)) from None
+
+    def __setitem__(self, alias: str, client: C) -> None:
+        if not isinstance(alias, str) or not alias:
+            raise TypeError(f"aliases are non-empty strings, got {alias!r}")
+        if not isinstance(client, ClientABC):
+            raise TypeError(f"a connection is an Eternaltwin client, got {type(client).__name__}")
+        previous = self._connections.get(alias)
+        self._connections[alias] = client
+        if previous is not None and previous is not client:
+            self._discard(previous)
+
+    def __delitem__(self, alias: str) -> None:
+        client = self[alias]
+        del self._connections[alias]
+        self._discard(client)
+
+    def __contains__(self, alias: object) -> bool:
+        return alias in self._connections
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._connections))
+
+    def __len__(self) -> int:
+        return len(self._connections)
+
+    def aliases(self) -> list[str]:
+        """The configured aliases, in the order they were added."""
+        return list(self._connections)
+
+    def add_connection(self, alias: str, client: C) -> None:
+        """Register ``client`` under ``alias`` (same as ``conns[alias] = client``)."""
+        self[alias] = client
+
+    def remove_connection(self, alias: str) -> None:
+        """Forget the client under ``alias`` (same as ``del conns[alias]``)."""
+        del self[alias]
+
+    def _discard(self, client: C) -> None:
+        """Close a sync client that no alias holds any more (async pools need ``aclose``)."""
+        if client in self._connections.values():
+            return
+        close = getattr(client, "close", None)
+        if callable(close):
+            close()
+
+    # -- building -----------------------------------------------------------------------------------
+
+    def _build(self, alias: str, options: Any, origin: str) -> C:
+        if not isinstance(alias, str) or not alias:
+            raise ConfigurationError(f"Aliases are non-empty strings, got {alias!r}.")
+        source = f"{origin} {alias!r}" if origin == "connection" else f"{origin} [{alias}]"
+        if not isinstance(options, Mapping):
+            raise ConfigurationError(
+                f"{source}: expected a dict of options such as {{'url': ...}}, got {type(options).__name__}."
+            )
+        config.check_keys(options, source)
+        checked = {k: v for k, v in options.items() if k not in ("transport", "sleep")}
+        config.validate_options(**checked, source=source)
+        return self.client_class(**options)
+
+    def create_connection(self, alias: str, **kwargs: Any) -> C:
+        """Build a client from ``kwargs`` and register it under ``alias`` (replacing one of that name).
+
+        Other aliases are kept.
+
+        Parameters
+        ----------
+        alias : str
+        **kwargs
+            Connection options (see :mod:`eternaltwin.config`): ``url``, ``client_id``...
+
+        Returns
+        -------
+        client
+
+        Raises
+        ------
+        ConfigurationError
+            For unknown keys, a missing url or values of the wrong type.
+        """
+        client = self._build(alias, kwargs, "connection")
+        self[alias] = client
+        return client
+
+    def configure(self, **aliases: Mapping[str, Any]) -> None:
+        """Replace every connection: one client per alias from its dict of options.
+
+        Parameters
+        ----------
+        **aliases
+            ``alias={"url": ..., "client_id": ..., ...}``.
+
+        Raises
+        ------
+        ConfigurationError
+            If any alias is misconfigured (then nothing is changed).
+        """
+        self._replace(
+            {alias: self._build(alias, options, "connection") for alias, options in aliases.items()}
+        )
+
+    def _replace(self, clients: dict[str, C]) -> None:
+        old = list(self._connections.values())
+        self._connections = clients
+        for client in old:
+            self._discard(client)
+
+    def configure_from_file(self, path: str | os.PathLike[str]) -> list[str]:
+        """Replace every connection with those of a TOML file (one table per alias).
+
+        Parameters
+        ----------
+        path : str or PathLike
+
+        Returns
+        -------
+        list of str
+            The aliases configured.
+
+        Raises
+        ------
+        ConfigurationError
+        """
+        aliases = config.load_file(path)
+        name = os.fspath(path)
+        self._replace({alias: self._build(alias, options, name) for alias, options in aliases.items()})
+        return list(aliases)
+
+    def configure_from_env(self, environ: Mapping[str, str] | None = None) -> C:
+        """(Re)create the ``"default"`` connection from ``ETERNALTWIN_*`` environment variables.
+
+        ``ETERNALTWIN_URL`` is required; ``ETERNALTWIN_CLIENT_ID``, ``ETERNALTWIN_CLIENT_SECRET``,
+        ``ETERNALTWIN_REDIRECT_URI`` and ``ETERNALTWIN_STATE_KEY`` are optional. Other aliases are kept.
+
+        Parameters
+        ----------
+        environ : Mapping, optional
+            Defaults to :data:`os.environ`.
+
+        Returns
+        -------
+        client
+            The new default connection.
+        """
+        options = config.load_env(environ)
+        client = self._build(config.DEFAULT_ALIAS, options, "environment (ETERNALTWIN_*)")
+        self[config.DEFAULT_ALIAS] = client
+        return client
+
+    # -- the active alias ---------------------------------------------------------------------------
+
+    @property
+    def active(self) -> str:
+        """The alias ``using=None`` and :meth:`get_connection` resolve to (``"default"`` at first)."""
+        return self._active
+
+    def use(self, alias: str) -> ActiveAlias[C]:
+        """Make ``alias`` the active connection.
+
+        The change is made at once; used as a context manager, it is undone on exit.
+
+        Raises
+        ------
+        UnknownAliasError
+            When no connection has that alias.
+        """
+        self[alias]
+        previous, self._active = self._active, alias
+        return ActiveAlias(self, alias, previous)
+
+    def get_connection(self, alias: str | None = None) -> C:
+        """The client for ``alias`` (the active alias, ``"default"`` unless changed, when None).
+
+        Raises
+        ------
+        UnknownAliasError
+            A ``KeyError`` whose message names the alias and lists the configured ones.
+        """
+        return self[self._active if alias is None else alias]
+
+    # -- lifetime -----------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the pooled connections of every (sync) client; they reopen on next use.
+
+        Raises
+        ------
+        TypeError
+            For a registry of async clients (use ``await conns.aclose()``).
+        """
+        for client in self._connections.values():
+            close = getattr(client, "close", None)
+            if not callable(close):
+                raise TypeError("async clients are closed with 'await async_connections.aclose()'")
+            close()
+
+    async def aclose(self) -> None:
+        """Close the pooled connections of every client (sync or async); they reopen on next use."""
+        for client in self._connections.values():
+            aclose = getattr(client, "aclose", None)
+            if callable(aclose):
+                await aclose()
+            else:
+                client_close = getattr(client, "close", None)
+                if callable(client_close):
+                    client_close()
+
+    def __enter__(self) -> Connections[C]:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Connections[C]:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        flavour = getattr(self.client_class, "_flavour", "")
+        entries = ", ".join(
+            f"{alias}{' (active)' if alias == self._active else ''} -> {client.url}"
+            for alias, client in self._connections.items()
+        )
+        return f"<Connections of {self.client_class.__name__} ({flavour}): {entries or 'none configured'}>"
+
+
+#: The sync clients, by alias.
+connections: Connections[Eternaltwin] = Connections(Eternaltwin)
+#: The async clients, by alias.
+async_connections: Connections[AsyncEternaltwin] = Connections(AsyncEternaltwin)
+
+
+def _registries(registry: Connections[Any] | None) -> list[Connections[Any]]:
+    return [connections, async_connections] if registry is None else [registry]
+
+
+def configure(**aliases: Mapping[str, Any]) -> None:
+    """Configure both :data:`connections` and :data:`async_connections` from the same dicts.
+
+    Each registry gets its own copy of each dict.
+
+    Parameters
+    ----------
+    **aliases
+        ``alias={"url": ..., "client_id": ..., ...}``.
+    """
+    for registry in _registries(None):
+        registry.configure(
+            **{alias: dict(opts) if isinstance(opts, Mapping) else opts for alias, opts in aliases.items()}
+        )
+
+
+def configure_from_file(
+    path: str | os.PathLike[str], *, registry: Connections[Any] | None = None
+) -> list[str]:
+    """Configure connections from a TOML file, one table per alias (see :mod:`eternaltwin.config`).
+
+    Parameters
+    ----------
+    path : str or PathLike
+    registry : Connections, optional
+        Only this registry; both :data:`connections` and :data:`async_connections` by default.
+
+    Returns
+    -------
+    list of str
+        The aliases configured.
+    """
+    aliases: list[str] = []
+    for target in _registries(registry):
+        aliases = target.configure_from_file(path)
+    return aliases
+
+
+def configure_from_env(
+    *, registry: Connections[Any] | None = None, environ: Mapping[str, str] | None = None
+) -> None:
+    """Create the ``"default"`` connection from ``ETERNALTWIN_*`` environment variables.
+
+    Parameters
+    ----------
+    registry : Connections, optional
+        Only this registry; both :data:`connections` and :data:`async_connections` by default.
+    environ : Mapping, optional
+        Defaults to :data:`os.environ`.
+    """
+    for target in _registries(registry):
+        target.configure_from_env(environ)
