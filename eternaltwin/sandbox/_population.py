@@ -128,7 +128,8 @@ _FAMILY_NAMES = (
     "Ibáñez",
     "Åberg",
 )
-_DECORATIONS = ("", "", "", "", " (FR)", " (ES)", "_", " le Grand", "2", " 42")
+_LATIN_DECORATIONS = ("", "", "", "", " (FR)", " (ES)", "_", " le Grand", "2", " 42")
+_OTHER_DECORATIONS = ("", "", "", "", "_", "2", " 42")
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _HAMMERFEST_SERVERS = ("hammerfest.fr", "hfest.net", "hammerfest.es")
@@ -182,7 +183,8 @@ def generate_population(n: int, store: Store, *, first_index: int = 0) -> list[U
         if script == "latin" and rng.random() < 0.4:
             family = rng.choice(_FAMILY_NAMES)
             display = f"{display} {family}"
-        display = (display + rng.choice(_DECORATIONS)).strip()
+        decorations = _LATIN_DECORATIONS if script == "latin" else _OTHER_DECORATIONS
+        display = (display + rng.choice(decorations)).strip()
         username: str | None = None
         if rng.random() >= _choices.POPULATION_NO_USERNAME_RATE:
             username = f"{roman}{index}" if rng.random() < 0.6 else f"{roman}_{index}"
