@@ -36,9 +36,17 @@ def time_to_first_search(population: int) -> float:
     """Seconds from process start to the first successful ``GET /api/v1/users?limit=1``."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/api/v1/users?limit=1"
-    command = [sys.executable, "-m", "eternaltwin.sandbox", "--port", str(port), "--population", str(population)]
+    command = [
+        sys.executable,
+        "-m",
+        "eternaltwin.sandbox",
+        "--port",
+        str(port),
+        "--population",
+        str(population),
+    ]
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         with httpx.Client(timeout=2.0) as client:
             while True:
@@ -62,8 +70,6 @@ def time_to_first_search(population: int) -> float:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
 
 
 def measure(population: int, runs: int) -> list[float]:
