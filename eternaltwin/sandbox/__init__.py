@@ -15,13 +15,14 @@ This package stands apart from the client: it imports nothing else from ``eterna
 
 from eternaltwin.sandbox._app import SandboxState, create_app
 from eternaltwin.sandbox._clock import VirtualClock, format_instant
-from eternaltwin.sandbox._config import AppSeed, SandboxConfig, SandboxConfigError, UserSeed
+from eternaltwin.sandbox._config import AppSeed, ConfigLike, SandboxConfig, SandboxConfigError, UserSeed
 from eternaltwin.sandbox._seed import DemoUser, SeededApp
 from eternaltwin.sandbox._server import Sandbox
 from eternaltwin.sandbox._store import Store
 
 __all__ = [
     "AppSeed",
+    "ConfigLike",
     "DemoUser",
     "Sandbox",
     "SandboxConfig",

@@ -19,7 +19,7 @@ from eternaltwin.sandbox import _choices
 from eternaltwin.sandbox._archive import archive_view
 from eternaltwin.sandbox._auth import GUEST, AuthContext, authenticate, parse_basic, unauthorized
 from eternaltwin.sandbox._clock import VirtualClock, format_instant
-from eternaltwin.sandbox._config import SandboxConfig
+from eternaltwin.sandbox._config import ConfigLike, SandboxConfig
 from eternaltwin.sandbox._errors import ApiError
 from eternaltwin.sandbox._http import (
     JsonResponse,
@@ -174,8 +174,6 @@ async def users_collection(request: Request) -> Response:
     limit = query_int(request, "limit", _choices.SEARCH_DEFAULT_LIMIT, _choices.SEARCH_MAX_LIMIT)
     offset = query_int(request, "offset", 0, _choices.SEARCH_MAX_OFFSET)
     count, users = state.store.search_users(query, offset, limit)
-    if not _choices.SEARCH_INCLUDES_DELETED:
-        users = [u for u in users if u.deleted_at is None]
     return JsonResponse(
         {
             "offset": offset,
@@ -500,7 +498,7 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
 
 
 def create_app(
-    config: SandboxConfig | Any = None,
+    config: ConfigLike = None,
     *,
     population: int = 0,
     latency_ms: float = 0.0,

@@ -12,13 +12,13 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 from urllib.parse import urlsplit, urlunsplit
 
 from eternaltwin.sandbox import _choices
 from eternaltwin.sandbox._validation import is_display_name, is_oauth_client_display_name, is_username
 
-__all__ = ["AppSeed", "SandboxConfig", "SandboxConfigError", "UserSeed", "normalize_url"]
+__all__ = ["AppSeed", "ConfigLike", "SandboxConfig", "SandboxConfigError", "UserSeed", "normalize_url"]
 
 _APP_KEYS = ("display_name", "uri", "oauth_callback", "secret")
 _USER_KEYS = ("username", "password", "display_name", "is_administrator")
@@ -177,7 +177,7 @@ class SandboxConfig:
         return cls.from_mapping(data, source=str(file))
 
     @classmethod
-    def load(cls, config: object) -> SandboxConfig:
+    def load(cls, config: ConfigLike | object) -> SandboxConfig:
         """Accept what :class:`~eternaltwin.sandbox.Sandbox` accepts as ``config``.
 
         Parameters
@@ -206,6 +206,10 @@ class SandboxConfig:
             first.secret,
         )
         return SandboxConfig((app, *self.apps[1:]), self.users, self.demo, self.source)
+
+
+#: What ``Sandbox(config=...)`` and ``create_app(config)`` accept.
+ConfigLike: TypeAlias = "SandboxConfig | Mapping[str, Any] | str | os.PathLike[str] | None"
 
 
 def normalize_url(value: str) -> str | None:

@@ -7,12 +7,12 @@ import socket
 import threading
 import time
 from types import TracebackType
-from typing import Any
 
 import uvicorn
 
 from eternaltwin.sandbox._app import SandboxState, create_app
 from eternaltwin.sandbox._clock import VirtualClock
+from eternaltwin.sandbox._config import ConfigLike
 from eternaltwin.sandbox._seed import DemoUser, SeededApp
 from eternaltwin.sandbox._store import Store
 
@@ -53,7 +53,7 @@ class Sandbox:
 
     def __init__(
         self,
-        config: Any = None,
+        config: ConfigLike = None,
         population: int = 0,
         latency_ms: float = 0.0,
         host: str = "127.0.0.1",

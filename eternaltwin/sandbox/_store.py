@@ -271,13 +271,17 @@ class Store:
             The number of all matches and the page ``[offset:offset+limit]`` in display-name order.
         """
         needle = query.strip().casefold()
+        if "\n" in needle:  # the separator of the two names in search_text
+            return 0, []
+        include_deleted = _choices.SEARCH_INCLUDES_DELETED
         with self._lock:
-            if not needle:
-                ordered = self._ordered
+            ordered = self._ordered
+            if not needle and include_deleted:
                 return len(ordered), ordered[offset : offset + limit]
             texts = self._search_texts
             hits = [i for i, text in enumerate(texts) if needle in text]
-            ordered = self._ordered
+            if not include_deleted:
+                hits = [i for i in hits if ordered[i].deleted_at is None]
             return len(hits), [ordered[i] for i in hits[offset : offset + limit]]
 
     def ordered_users(self) -> list[User]:

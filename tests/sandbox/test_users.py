@@ -199,6 +199,10 @@ def test_search_finds_other_scripts(sandbox_server: Sandbox, sandbox_http: httpx
     assert user.id in [i["id"] for i in body["items"]]
 
 
+def test_search_does_not_match_across_username_and_display_name(sandbox_http: httpx.Client) -> None:
+    assert search(sandbox_http, q="alice\nalice").json()["count"] == 0
+
+
 def test_search_max_limit(sandbox_http: httpx.Client) -> None:
     assert search(sandbox_http, limit=100).status_code == 200
 
