@@ -13,6 +13,8 @@
     │   ├── RequestTimeout
     │   └── ConnectionFailed
     ├── UnexpectedResponseError      a response whose body is not the JSON that was expected
+    ├── PageFetchError               a page of a bulk search failed for good (``offset``; cause chained)
+    ├── UserFetchError               a user's full record failed for good in a bulk fetch (``user_id``)
     └── RequestError                 the server answered with a status >= 300
         ├── ValidationError          400, 422
         ├── UnauthorizedError        401, 403
@@ -42,6 +44,7 @@ __all__ = [
     "MissingCredentialsError",
     "NotAuthenticatedError",
     "NotFoundError",
+    "PageFetchError",
     "RateLimitedError",
     "RequestError",
     "RequestTimeout",
@@ -50,6 +53,7 @@ __all__ = [
     "UnauthorizedError",
     "UnexpectedResponseError",
     "UnknownAliasError",
+    "UserFetchError",
     "ValidationError",
     "request_error_for",
 ]
@@ -189,6 +193,47 @@ class UnexpectedResponseError(EternalTwinError):
     def __init__(self, message: str, response: Response | None = None) -> None:
         super().__init__(message)
         self.response = response
+
+
+class PageFetchError(EternalTwinError):
+    """A page of a bulk search (``User.search_frame``) could not be fetched; the search was abandoned.
+
+    Attributes
+    ----------
+    offset, limit : int
+        The page that failed (``limit=0``: the request for the number of matches).
+    attempts : int
+        How many times it was asked for (each through the client's own retries).
+
+    The error that ended the last attempt is ``__cause__``.
+    """
+
+    def __init__(self, offset: int, limit: int, attempts: int, cause: BaseException) -> None:
+        self.offset = offset
+        self.limit = limit
+        self.attempts = attempts
+        what = "the match count (limit=0)" if limit == 0 else f"the page at offset {offset} (limit {limit})"
+        tries = "once" if attempts == 1 else f"{attempts} times"
+        super().__init__(f"Could not fetch {what}, asked {tries}: {cause}")
+
+
+class UserFetchError(EternalTwinError):
+    """A user's full record could not be fetched in a bulk fetch (``details``); nothing was returned.
+
+    Attributes
+    ----------
+    user_id : str
+    attempts : int
+        How many times it was asked for (each through the client's own retries).
+
+    The error that ended the last attempt is ``__cause__``.
+    """
+
+    def __init__(self, user_id: str, attempts: int, cause: BaseException) -> None:
+        self.user_id = user_id
+        self.attempts = attempts
+        tries = "once" if attempts == 1 else f"{attempts} times"
+        super().__init__(f"Could not fetch the user {user_id}, asked {tries}: {cause}")
 
 
 class RequestError(EternalTwinError):
