@@ -29,16 +29,22 @@ from __future__ import annotations
 
 import os
 import re
+import socket
+import sys
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 __all__ = [
     "LOOPBACK_HOSTS",
     "browser_url",
+    "free_port",
+    "is_remote_kernel",
     "loopback_port",
     "proxied_port",
     "proxy_url",
     "public_origin",
+    "sandbox_options",
     "service_prefix",
 ]
 
@@ -200,3 +206,66 @@ def browser_url(url: str, *, environ: Mapping[str, str] | None = None) -> str:
         return url
     target = urlsplit(proxied)
     return urlunsplit((target.scheme, target.netloc, target.path, parts.query, parts.fragment))
+
+
+def is_remote_kernel(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the person's browser is, as far as we can tell, on another machine than this kernel.
+
+    True on JupyterHub/Binder (``JUPYTERHUB_SERVICE_PREFIX``) and on Google Colab. There, a loopback URL
+    of the kernel's machine is out of the browser's reach (unless proxied, see :func:`browser_url`).
+    """
+    env = os.environ if environ is None else environ
+    if service_prefix(env) is not None:
+        return True
+    return "google.colab" in sys.modules or bool(env.get("COLAB_RELEASE_TAG"))
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that is free on ``host`` right now (the OS picks it)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def sandbox_options(
+    *, callback_path: str = "/oauth/callback", environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Keyword arguments for ``Sandbox(...)`` that make its login page work from the person's browser.
+
+    Off a hub: a ``redirect_uri`` on a free loopback port, so that the login widget catches the
+    redirect by itself. On a hub (Binder, JupyterHub): a fixed ``port`` and its proxied ``external_url``
+    (the login page and its redirects go through jupyter-server-proxy), and a ``redirect_uri`` through
+    the proxy too when the hub's public origin is known (else a loopback one: the browser cannot load it,
+    and the widget asks for the address it shows instead).
+
+    Parameters
+    ----------
+    callback_path : str
+        The path of the redirect URI.
+    environ : Mapping, optional
+        The environment to read; ``os.environ`` by default.
+
+    Returns
+    -------
+    dict
+        ``redirect_uri``, plus ``port`` and ``external_url`` on a hub.
+
+    Examples
+    --------
+    >>> options = sandbox_options(environ={})
+    >>> sorted(options), options["redirect_uri"].startswith("http://127.0.0.1:")
+    (['redirect_uri'], True)
+    """
+    path = "/" + callback_path.lstrip("/")
+    callback_port = free_port()
+    loopback = f"http://127.0.0.1:{callback_port}{path}"
+    if service_prefix(environ) is None:
+        return {"redirect_uri": loopback}
+    port = free_port()
+    proxied = proxy_url(callback_port, path, environ=environ)
+    return {
+        "port": port,
+        "external_url": proxy_url(port, environ=environ),
+        "redirect_uri": proxied if proxied and public_origin(environ) else loopback,
+    }

@@ -92,3 +92,28 @@ def test_docstring_examples() -> None:
     result = doctest.testmod(_hub, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_remote_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(__import__("sys").modules, "google.colab", raising=False)
+    assert _hub.is_remote_kernel({}) is False
+    assert _hub.is_remote_kernel(HUB) is True
+    assert _hub.is_remote_kernel({"COLAB_RELEASE_TAG": "release-colab_2024"}) is True
+
+
+def test_sandbox_options_off_a_hub() -> None:
+    options = _hub.sandbox_options(environ={})
+    assert set(options) == {"redirect_uri"}
+    assert _hub.loopback_port(options["redirect_uri"]) is not None
+    assert options["redirect_uri"].endswith("/oauth/callback")
+
+
+def test_sandbox_options_on_a_hub() -> None:
+    options = _hub.sandbox_options(environ=HUB_PUBLIC, callback_path="cb")
+    assert options["external_url"] == f"https://hub.example.org/user/alice/proxy/{options['port']}/"
+    port_and_path = _hub.proxied_port(options["redirect_uri"], environ=HUB_PUBLIC)
+    assert port_and_path is not None and port_and_path[1] == "/cb"
+    # Origin unknown (Binder): the sandbox needs an absolute redirect_uri, so it stays on loopback.
+    options = _hub.sandbox_options(environ=HUB)
+    assert options["external_url"].startswith("/user/alice/proxy/")
+    assert _hub.loopback_port(options["redirect_uri"]) is not None

@@ -1,0 +1,117 @@
+"""Fixtures for the widget tests: sandboxes whose OAuth callback is ours, and the registries configured.
+
+Every fixture here is prefixed ``w_`` so that it cannot collide with the suite-wide ones.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from eternaltwin import connections as connections_module
+from eternaltwin.sandbox import DemoUser, Sandbox
+
+PASTE_REDIRECT = "https://example.invalid/cb"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def w_callback_port() -> int:
+    """The loopback port of the login widget's callback server."""
+    return _free_port()
+
+
+@pytest.fixture(scope="session")
+def w_sandbox(w_callback_port: int) -> Iterator[Sandbox]:
+    """A sandbox whose demo app redirects to ``http://127.0.0.1:{w_callback_port}/callback``."""
+    with Sandbox(redirect_uri=f"http://127.0.0.1:{w_callback_port}/callback") as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(scope="session")
+def w_paste_sandbox() -> Iterator[Sandbox]:
+    """A sandbox whose demo app redirects to a non-loopback address (never contacted): paste mode."""
+    with Sandbox(redirect_uri=PASTE_REDIRECT) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(autouse=True)
+def w_config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the token cache at a temporary directory (never the real config dir); no hub, no Colab."""
+    directory = tmp_path / "config"
+    monkeypatch.setenv("ETERNALTWIN_CONFIG_DIR", str(directory))
+    for name in ("JUPYTERHUB_SERVICE_PREFIX", "COLAB_RELEASE_TAG"):
+        monkeypatch.delenv(name, raising=False)
+    return directory
+
+
+@pytest.fixture
+def w_registries() -> Iterator[None]:
+    """Restore the global registries (connections and active alias) after the test."""
+    saved = []
+    for registry in (connections_module.connections, connections_module.async_connections):
+        saved.append((registry, {alias: registry[alias] for alias in registry}, registry.active))
+    yield
+    for registry, clients, active in saved:
+        registry.configure()
+        for alias, client in clients.items():
+            registry[alias] = client
+        registry._active = active  # the previous active alias may not be configured: no public way back
+
+
+@pytest.fixture
+def w_configured(w_registries: None, w_sandbox: Sandbox, w_paste_sandbox: Sandbox) -> dict[str, Any]:
+    """Aliases ``loop`` (loopback callback) and ``paste`` (remote callback); ``loop`` is active."""
+    settings = {"loop": w_sandbox.connection_config(), "paste": w_paste_sandbox.connection_config()}
+    connections_module.configure(**settings)
+    connections_module.connections.use("loop")
+    connections_module.async_connections.use("loop")
+    return settings
+
+
+@dataclass
+class Browser:
+    """The browser's part of the login, played with httpx against a sandbox."""
+
+    sandbox: Sandbox
+    user: DemoUser
+
+    def authorize(self, authorization_url: str) -> str:
+        """Log in to the sandbox, open the authorization URL, and return where it redirects to."""
+        with httpx.Client() as http:
+            reply = http.put(
+                f"{self.sandbox.url}/api/v1/auth/self",
+                params={"method": "Etwin"},
+                json={"login": self.user.username, "password": self.user.password.encode().hex()},
+            )
+            assert reply.status_code == 200, reply.text
+            reply = http.get(authorization_url)
+            assert reply.status_code == 302, reply.text
+            return str(reply.headers["location"])
+
+    def follow(self, authorization_url: str) -> httpx.Response:
+        """:meth:`authorize`, then follow the redirect to the callback (as the browser does)."""
+        return httpx.get(self.authorize(authorization_url), timeout=10)
+
+
+@pytest.fixture
+def w_browser(w_sandbox: Sandbox) -> Browser:
+    """The browser, logging in as the first demo user, on the loopback sandbox."""
+    return Browser(w_sandbox, w_sandbox.demo_users[0])
+
+
+@pytest.fixture
+def w_paste_browser(w_paste_sandbox: Sandbox) -> Browser:
+    """The browser, logging in as the second demo user, on the paste-mode sandbox."""
+    return Browser(w_paste_sandbox, w_paste_sandbox.demo_users[1])

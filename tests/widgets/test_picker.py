@@ -1,0 +1,190 @@
+"""The alias picker and the panel: following the registry, choosing the active alias."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+
+import ipywidgets
+import pytest
+
+from eternaltwin import connections as connections_module
+from eternaltwin.clients.sync.clients import Eternaltwin
+from eternaltwin.connections import Connections
+from eternaltwin.exceptions import UnknownAliasError
+from eternaltwin.sandbox import Sandbox
+from eternaltwin.widgets import AliasPicker, LoginPanel, panel
+
+from .conftest import Browser
+
+sync = connections_module.connections
+async_ = connections_module.async_connections
+
+
+@pytest.fixture(autouse=True)
+def w_close_widgets() -> Iterator[None]:
+    yield
+    ipywidgets.Widget.close_all()
+
+
+def _eventually(check: Callable[[], bool], seconds: float = 5) -> bool:
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+@pytest.mark.usefixtures("w_configured")
+def test_lists_aliases_and_shows_the_active_one(w_sandbox: Sandbox) -> None:
+    picker = AliasPicker()
+    assert picker.aliases == ("loop", "paste")
+    assert picker.dropdown.value == "loop"
+    assert picker.alias == "loop"
+    assert f"<code>{w_sandbox.url}</code>" in picker.info.value
+    assert "not logged in" in picker.info.value
+
+
+@pytest.mark.usefixtures("w_configured")
+def test_choosing_makes_the_alias_active_on_both_registries(w_paste_sandbox: Sandbox) -> None:
+    picker = AliasPicker()
+    picker.dropdown.value = "paste"  # as the front end does
+    assert sync.active == "paste"
+    assert async_.active == "paste"
+    assert picker.alias == "paste"
+    assert f"<code>{w_paste_sandbox.url}</code>" in picker.info.value
+    picker.select("loop")
+    assert (sync.active, async_.active) == ("loop", "loop")
+    assert picker.dropdown.value == "loop"
+    with pytest.raises(UnknownAliasError):
+        picker.select("nope")
+
+
+@pytest.mark.usefixtures("w_configured")
+def test_follows_registry_changes_without_being_rebuilt(w_sandbox: Sandbox, w_paste_sandbox: Sandbox) -> None:
+    picker = AliasPicker()
+
+    # An alias added elsewhere shows up by itself (the registry watch).
+    sync.create_connection("extra", url="http://127.0.0.1:9/")
+    assert _eventually(lambda: picker.aliases == ("loop", "paste", "extra"))
+
+    # use() made elsewhere is followed.
+    sync.use("extra")
+    assert _eventually(lambda: picker.dropdown.value == "extra")
+    assert "http://127.0.0.1:9/" in picker.info.value
+
+    # Reconfigured under the same alias: the new url is shown.
+    sync.create_connection("extra", url="http://127.0.0.1:10/")
+    assert _eventually(lambda: "http://127.0.0.1:10/" in picker.info.value)
+
+    # Removed, and everything replaced by configure().
+    sync.use("loop")
+    sync.remove_connection("extra")
+    assert _eventually(lambda: picker.aliases == ("loop", "paste"))
+    connections_module.configure(only=w_paste_sandbox.connection_config())
+    assert _eventually(lambda: picker.aliases == ("only",))
+    # The active alias ("loop") is gone: nothing is chosen until someone chooses.
+    assert picker.dropdown.value is None
+    assert "the active alias <code>loop</code> is not configured" in picker.info.value
+    picker.dropdown.value = "only"
+    assert sync.active == async_.active == "only"
+
+
+@pytest.mark.usefixtures("w_configured")
+def test_refresh_without_the_watch() -> None:
+    picker = AliasPicker(watch=False)
+    sync.create_connection("extra", url="http://127.0.0.1:9/")
+    time.sleep(0.7)
+    assert picker.aliases == ("loop", "paste")  # not watching
+    picker.refresh()
+    assert picker.aliases == ("loop", "paste", "extra")
+
+
+@pytest.mark.usefixtures("w_registries")
+def test_nothing_configured() -> None:
+    connections_module.configure()
+    picker = AliasPicker()
+    assert picker.aliases == ()
+    assert picker.dropdown.disabled
+    assert "No connection is configured" in picker.info.value
+
+
+def test_a_registry_of_its_own() -> None:
+    registry: Connections[Eternaltwin] = Connections(Eternaltwin)
+    registry.create_connection("a", url="http://127.0.0.1:9/")
+    registry.create_connection("b", url="http://127.0.0.1:10/")
+    before = (sync.active, async_.active)
+    picker = AliasPicker(registry)
+    assert picker.aliases == ("a", "b")
+    assert picker.dropdown.value is None  # "default" is active, and not configured
+    picker.dropdown.value = "b"
+    assert registry.active == "b"
+    assert (sync.active, async_.active) == before  # the global registries are left alone
+
+
+@pytest.mark.usefixtures("w_configured")
+def test_picker_shows_who_is_logged_in(w_browser: Browser) -> None:
+    board = panel()
+    assert isinstance(board, LoginPanel)
+    assert isinstance(board, ipywidgets.VBox)
+    w_browser.follow(board.login.start())
+    assert "logged in as <b>Alice</b>" in board.picker.info.value
+    board.login.logout()
+    assert "not logged in" in board.picker.info.value
+
+
+@pytest.mark.usefixtures("w_configured")
+def test_panel_login_follows_the_picker(w_browser: Browser) -> None:
+    board = panel()
+    w_browser.follow(board.login.start())
+    assert board.login.status == "Logged in as Alice"
+    board.picker.dropdown.value = "paste"
+    assert board.login.alias == "paste"
+    assert board.login.status == "Not logged in."
+    board.picker.dropdown.value = "loop"
+    assert board.login.status == "Logged in as Alice"
+
+
+def test_widget_callbacks_never_break_the_watch() -> None:
+    from eternaltwin.widgets._registry import RegistryWatch, registries
+
+    registry: Connections[Eternaltwin] = Connections(Eternaltwin)
+    regs = registries(registry)
+    calls: list[str] = []
+
+    class Subscriber:
+        def boom(self) -> None:
+            calls.append("boom")
+            raise RuntimeError("broken widget")
+
+        def fine(self) -> None:
+            calls.append("fine")
+
+    watch = RegistryWatch(interval=3600)  # checked by hand below
+    first, second = Subscriber(), Subscriber()
+    watch.subscribe(regs, first.boom)
+    unsubscribe = watch.subscribe(regs, second.fine)
+    assert watch.watching == 2
+    watch.check()
+    assert calls == []  # nothing changed
+    registry.create_connection("a", url="http://127.0.0.1:9/")
+    watch.check()
+    assert sorted(calls) == ["boom", "fine"]
+    unsubscribe()
+    del first
+    assert watch.watching == 0
+
+
+def test_import_eternaltwin_does_not_load_ipywidgets() -> None:
+    code = (
+        "import sys, eternaltwin, eternaltwin.connections, eternaltwin.users, eternaltwin._hub, "
+        "eternaltwin._callback, eternaltwin._token_cache\n"
+        "assert 'ipywidgets' not in sys.modules, 'eternaltwin loaded ipywidgets'\n"
+        "import eternaltwin.widgets\n"
+        "assert 'ipywidgets' in sys.modules\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
