@@ -102,7 +102,13 @@ def _external_base(request: Request) -> str:
 
 
 def _set_session_cookie(response: Response, session_id: str) -> None:
-    response.set_cookie(_choices.SESSION_COOKIE, session_id, path="/", httponly=True, samesite="lax")
+    response.set_cookie(
+        _choices.SESSION_COOKIE,
+        session_id,
+        path="/",
+        httponly=True,
+        samesite=_choices.SESSION_COOKIE_SAMESITE,
+    )
 
 
 def _bad_body() -> ApiError:
@@ -141,7 +147,9 @@ async def auth_self(request: Request) -> Response:
         if session_id and _choices.REVOKE_SESSION_ON_LOGOUT:
             state.store.revoke_session(session_id)
         response = JsonResponse(GUEST.to_json())
-        response.delete_cookie(_choices.SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+        response.delete_cookie(
+            _choices.SESSION_COOKIE, path="/", httponly=True, samesite=_choices.SESSION_COOKIE_SAMESITE
+        )
         return response
     methods = request.query_params.getlist("method")
     method = methods[0] if len(methods) == 1 else None

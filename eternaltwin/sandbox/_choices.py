@@ -122,6 +122,9 @@ ALLOWED_SCOPES: Final = frozenset({"base"})
 # --------------------------------------------------------------------------------------------------
 
 SESSION_COOKIE: Final = "sid"
+# §4.2: 2021 sets `sid; path=/; httponly` (Koa defaults). We add SameSite=Lax (what browsers assume
+# anyway), so the cookie still rides on the top-level redirect back from the login page.
+SESSION_COOKIE_SAMESITE: Final = "lax"
 # §4.2 [U] newer: DELETE auth/self does not revoke the session in 2021 [I]. We revoke it server-side
 # as well as clearing the cookie, so a replayed `sid` is a Guest.
 REVOKE_SESSION_ON_LOGOUT: Final = True

@@ -27,7 +27,7 @@ def test_login_sets_sid_cookie_and_returns_complete_user(
     cookie = response.headers["set-cookie"]
     sid = response.cookies["sid"]
     assert cookie.startswith(f"sid={sid};")
-    assert "HttpOnly" in cookie and "Path=/" in cookie
+    assert "HttpOnly" in cookie and "Path=/" in cookie and "SameSite=lax" in cookie
     assert len(sid) == 36 and sid == sid.lower()
     body = response.json()
     alice = next(u for u in sandbox_server.demo_users if u.username == "alice")
