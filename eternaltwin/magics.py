@@ -1,0 +1,530 @@
+"""The ``%eternaltwin`` magic (also ``%et``): the common moves of a notebook, one line each.
+
+Loaded by ``%load_ext eternaltwin``. Subcommands::
+
+    %eternaltwin aliases                      the configured connections, the active one marked
+    %eternaltwin use ALIAS                    make ALIAS the active connection (what using=None means)
+    %eternaltwin search [QUERY] [--limit N] [--offset N] [--all] [--alias A] [-o VAR]
+    %eternaltwin user ID [--alias A]          a user card
+    %eternaltwin me [--alias A]               the logged-in user's card
+    %eternaltwin login                        the login widget
+    %eternaltwin logout [--alias A]           forget the logged-in user's token
+    %eternaltwin sandbox [--population N]     start a local sandbox server as alias 'sandbox'
+    %%eternaltwin config                      a cell of TOML (one table per alias) that configures connections
+
+Errors are shown as one line saying what went wrong and what to do (the cell still fails, so "Run all"
+stops there); the Python API underneath keeps raising its typed exceptions.
+
+Settings are traitlets: ``%config EternaltwinMagics.limit = 50``.
+"""
+
+from __future__ import annotations
+
+import shlex
+import tomllib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments
+from IPython.display import display
+from traitlets import Bool, Integer, observe
+
+from eternaltwin import display as _display
+from eternaltwin.exceptions import (
+    ConfigurationError,
+    EternalTwinError,
+    InvalidUserIdError,
+    NotAuthenticatedError,
+    NotFoundError,
+    RequestError,
+    TransportError,
+    UnauthorizedError,
+    UnknownAliasError,
+    ValidationError,
+)
+
+if TYPE_CHECKING:
+    from argparse import Namespace
+
+    from eternaltwin.sandbox import Sandbox
+
+__all__ = ["EternaltwinMagics", "MagicError"]
+
+#: The alias under which ``%eternaltwin sandbox`` registers its server.
+SANDBOX_ALIAS = "sandbox"
+
+
+class MagicError(Exception):
+    """A magic's failure, shown by IPython as one line (no traceback).
+
+    IPython asks an exception for ``_render_traceback_()`` before formatting a traceback; this one answers
+    with its message only. The cell still ends in error, so a notebook run stops there.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"eternaltwin: {self}"]
+
+
+# -- subcommand parsers ---------------------------------------------------------------------------------
+# Each function below only carries a parser (and its help text) built by IPython's magic_arguments.
+
+_Decorator = Callable[[Callable[[], None]], Callable[[], None]]
+
+
+def _command(name: str) -> _Decorator:
+    """``magic_arguments(name=...)``, typed."""
+    return cast(_Decorator, magic_arguments(name=name))  # type: ignore[no-untyped-call]
+
+
+def _arg(*names: str, **options: Any) -> _Decorator:
+    """``argument(...)``, typed."""
+    return cast(_Decorator, argument(*names, **options))  # type: ignore[no-untyped-call]
+
+
+@_command("eternaltwin aliases")
+def _aliases_args() -> None:
+    """List the configured connections, the active one marked.
+
+    Columns: alias, url, client id, whether a secret is set, logged-in user.
+    """
+
+
+@_command("eternaltwin use")
+@_arg("alias", metavar="ALIAS", help="a configured alias (see %%eternaltwin aliases)")
+def _use_args() -> None:
+    """Make ALIAS the active connection: what using=None means everywhere."""
+
+
+@_command("eternaltwin search")
+@_arg(
+    "query",
+    nargs="?",
+    default=None,
+    metavar="QUERY",
+    help="text the display names contain (default: every user)",
+)
+@_arg("--limit", type=int, default=None, metavar="N", help="page size (default: EternaltwinMagics.limit, 20)")
+@_arg("--offset", type=int, default=0, metavar="N", help="where the page starts (default 0)")
+@_arg("--all", action="store_true", dest="every", help="walk every page (concurrently)")
+@_arg("--alias", default=None, metavar="A", help="the connection to use (default: the active one)")
+@_arg("-o", "--output", default=None, metavar="VAR", help="store the DataFrame in VAR instead of showing it")
+def _search_args() -> None:
+    """Search users by display name: a DataFrame of the matching users."""
+
+
+@_command("eternaltwin user")
+@_arg("id", metavar="ID", help="the user's id (a UUID)")
+@_arg("--alias", default=None, metavar="A", help="the connection to use (default: the active one)")
+def _user_args() -> None:
+    """Show a user's card."""
+
+
+@_command("eternaltwin me")
+@_arg("--alias", default=None, metavar="A", help="the connection to use (default: the active one)")
+def _me_args() -> None:
+    """Show the logged-in user's card."""
+
+
+@_command("eternaltwin login")
+def _login_args() -> None:
+    """Show the login widget (connection picker and OAuth login)."""
+
+
+@_command("eternaltwin logout")
+@_arg("--alias", default=None, metavar="A", help="the connection to log out of (default: the active one)")
+def _logout_args() -> None:
+    """Forget the logged-in user's token."""
+
+
+@_command("eternaltwin sandbox")
+@_arg("--population", type=int, default=None, metavar="N", help="number of generated users (default 0)")
+def _sandbox_args() -> None:
+    """Start a local sandbox server in the background as alias 'sandbox', and make it active."""
+
+
+@_command("eternaltwin config")
+def _config_args() -> None:
+    """Cell magic: configure connections from TOML, one table per alias, as in eternaltwin.toml.
+
+    For example, a cell of three lines: %%eternaltwin config, [default], url = "https://eternaltwin.org/".
+    """
+
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _line_cell_magic(name: str) -> Callable[[_Method], _Method]:
+    """``line_cell_magic(name)``, typed."""
+    return cast(Callable[[_Method], _Method], line_cell_magic(name))
+
+
+_PARSERS: dict[str, Callable[[], None]] = {
+    "aliases": _aliases_args,
+    "use": _use_args,
+    "search": _search_args,
+    "user": _user_args,
+    "me": _me_args,
+    "login": _login_args,
+    "logout": _logout_args,
+    "sandbox": _sandbox_args,
+    "config": _config_args,
+}
+
+
+def _summary(command: str) -> str:
+    parser = _parser(command)
+    usage = " ".join(parser.format_usage().split())
+    usage = usage.removeprefix("usage: ").removeprefix("::")
+    first = (parser.description or "").strip().splitlines()[0] if parser.description else ""
+    usage = usage.strip()
+    if command == "config":
+        usage = "%" + usage
+    return f"  {usage}\n      {first}"
+
+
+def _parser(command: str) -> Any:
+    return getattr(_PARSERS[command], "parser")  # noqa: B009 - set by magic_arguments
+
+
+def _overview() -> str:
+    lines = [
+        "Eternaltwin in notebooks: %eternaltwin SUBCOMMAND (or %et), %%eternaltwin config for a TOML cell.",
+        "",
+        *(_summary(command) for command in _PARSERS),
+        "",
+        "%eternaltwin SUBCOMMAND --help shows a subcommand's options.",
+        "Settings: %config EternaltwinMagics (limit, concurrency, progress, html).",
+    ]
+    return "\n".join(lines)
+
+
+# -- the magics -----------------------------------------------------------------------------------------
+
+
+@magics_class
+class EternaltwinMagics(Magics):
+    """``%eternaltwin`` / ``%et``: connections, user search, user cards, login and a local sandbox.
+
+    Attributes
+    ----------
+    limit : int
+        Default page size of ``%eternaltwin search`` (20).
+    concurrency : int
+        Requests in flight at once for ``search --all`` (8).
+    progress : bool
+        Whether ``search --all`` shows a progress bar (True).
+    html : bool
+        Whether the kit's objects display as HTML (True); False keeps them to plain text.
+    """
+
+    limit = Integer(20, help="Default page size of %eternaltwin search.").tag(config=True)
+    concurrency = Integer(8, help="Requests in flight at once for %eternaltwin search --all.").tag(
+        config=True
+    )
+    progress = Bool(True, help="Show a progress bar for %eternaltwin search --all.").tag(config=True)
+    html = Bool(True, help="Display the kit's objects as HTML (False: plain text only).").tag(config=True)
+
+    def __init__(self, shell: Any = None, **kwargs: Any) -> None:
+        super().__init__(shell=shell, **kwargs)
+        self.sandbox: Sandbox | None = None
+        self._sandbox_population: int = 0
+
+    @observe("html")
+    def _html_changed(self, change: Any) -> None:
+        _display.set_style("html" if change["new"] else "text")
+
+    @_line_cell_magic("et")
+    @_line_cell_magic("eternaltwin")
+    def eternaltwin(self, line: str, cell: str | None = None) -> Any:
+        """Eternaltwin in notebooks; ``%eternaltwin --help`` lists the subcommands."""
+        command, _, rest = line.strip().partition(" ")
+        if command in ("", "-h", "--help", "help"):
+            print(_overview())
+            return None
+        if command not in _PARSERS:
+            raise MagicError(f"unknown subcommand {command!r}; %eternaltwin --help lists them.")
+        if cell is not None and command != "config":
+            raise MagicError(f"%%eternaltwin {command} is not a cell magic; only %%eternaltwin config is.")
+        args = self._parse(command, rest)
+        if args is None:
+            return None
+        if command == "config":
+            if cell is None:
+                raise MagicError(
+                    "config is a cell magic: start the cell with %%eternaltwin config, then TOML."
+                )
+            return self._config(cell)
+        handler: Callable[[Namespace], Any] = getattr(self, f"_{command}")
+        return handler(args)
+
+    def _parse(self, command: str, rest: str) -> Namespace | None:
+        """The subcommand's arguments, or None after printing its help."""
+        parser = _parser(command)
+        try:
+            words = shlex.split(rest)
+        except ValueError as exc:
+            raise MagicError(f'{command}: {exc} (quote a query with spaces: search "a b").') from None
+        if "-h" in words or "--help" in words:
+            usage = "usage: %" if command == "config" else "usage: "
+            print(parser.format_help().replace("::\n\n  ", usage, 1))
+            return None
+        try:
+            namespace: Namespace = parser.parse_args(words)
+        except UsageError as exc:
+            raise MagicError(f"{command}: {exc}; %eternaltwin {command} --help shows the options.") from None
+        return namespace
+
+    # -- subcommands ---------------------------------------------------------------------------------
+
+    def _aliases(self, args: Namespace) -> Any:
+        return _connections().connections
+
+    def _use(self, args: Namespace) -> None:
+        module = _connections()
+        with _edge():
+            module.connections.use(args.alias)
+            if args.alias in module.async_connections:
+                module.async_connections.use(args.alias)
+            url = module.connections[args.alias].url
+        print(f"Active connection: {args.alias} ({url}).")
+
+    def _search(self, args: Namespace) -> Any:
+        if args.every and args.limit is not None:
+            raise MagicError("search: --all walks every page; leave out --limit (or leave out --all).")
+        if args.output is not None and not args.output.isidentifier():
+            raise MagicError(f"search: -o takes a variable name, not {args.output!r}.")
+        limit = self.limit if args.limit is None else args.limit
+        if limit < 1 or args.offset < 0:
+            raise MagicError("search: --limit must be at least 1 and --offset at least 0.")
+        pandas = _pandas()
+        from eternaltwin.users import User
+
+        with _edge(alias=args.alias):
+            if args.every:
+                # User.search_frame is added to User by eternaltwin.pandas (imported just above).
+                frame = getattr(User, "search_frame")(  # noqa: B009
+                    args.query,
+                    concurrency=self.concurrency,
+                    progress=self.progress,
+                    using=args.alias,
+                )
+            else:
+                page = User.search(args.query, limit=limit, offset=args.offset, using=args.alias)
+                frame = pandas.users_frame(page)
+                if page.count > len(page.items):
+                    last = page.offset + len(page.items)
+                    shown = f"{page.offset + 1}–{last}" if page.items else "none"
+                    print(f"Users {shown} of {page.count}; --all fetches every page, --offset N moves.")
+        if args.output is not None:
+            assert self.shell is not None
+            self.shell.user_ns[args.output] = frame
+            print(f"Stored {len(frame)} users in {args.output}.")
+            return None
+        return frame
+
+    def _user(self, args: Namespace) -> Any:
+        from eternaltwin.users import User
+
+        with _edge(alias=args.alias, user_id=args.id):
+            return User.get(args.id, using=args.alias)
+
+    def _me(self, args: Namespace) -> Any:
+        from eternaltwin.users import User
+
+        with _edge(alias=args.alias):
+            return User.me(using=args.alias)
+
+    def _login(self, args: Namespace) -> None:
+        try:
+            from eternaltwin.widgets import panel
+        except ImportError as exc:
+            raise MagicError(
+                f"the login widget is not available ({exc}); pip install 'eternaltwin-kit[notebook]'."
+            ) from None
+        display(panel())  # type: ignore[no-untyped-call]
+
+    def _logout(self, args: Namespace) -> None:
+        module = _connections()
+        with _edge(alias=args.alias):
+            alias = _alias_name(args.alias)
+            clients = [
+                registry[alias]
+                for registry in (module.connections, module.async_connections)
+                if alias in registry
+            ]
+            if not clients:
+                module.connections[alias]  # raises UnknownAliasError
+            user = next((c.user for c in clients if c.user is not None), None)
+            for client in clients:
+                _forget_login(client)
+        if user is None:
+            print(f"Nobody was logged in on {alias!r}.")
+        else:
+            print(f"Logged out of {alias!r}: {user.display_name or user.identifier}'s token is forgotten.")
+
+    def _sandbox(self, args: Namespace) -> None:
+        population = self._sandbox_population if args.population is None else args.population
+        if population < 0:
+            raise MagicError("sandbox: --population must be 0 or more.")
+        sandbox = self.sandbox
+        reused = sandbox is not None and sandbox.running and population == self._sandbox_population
+        if not reused:
+            try:
+                from eternaltwin.sandbox import Sandbox
+            except ImportError as exc:
+                raise MagicError(
+                    f"the sandbox needs its extra ({exc}); pip install 'eternaltwin-kit[sandbox]'."
+                ) from None
+            self.stop_sandbox()
+            try:
+                sandbox = Sandbox(population=population).start()
+            except (OSError, RuntimeError) as exc:
+                raise MagicError(f"the sandbox did not start ({exc}).") from None
+            self.sandbox, self._sandbox_population = sandbox, population
+        assert sandbox is not None
+        module = _connections()
+        settings = sandbox.connection_config()
+        with _edge(alias=SANDBOX_ALIAS):
+            for registry in (module.connections, module.async_connections):
+                registry.create_connection(SANDBOX_ALIAS, **settings)
+                registry.use(SANDBOX_ALIAS)
+        users = len(sandbox.store.users)
+        logins = ", ".join(user.username for user in sandbox.demo_users)
+        state = "already running" if reused else "running"
+        print(
+            f"Sandbox {state} at {sandbox.url} ({users} users; demo logins {logins}); "
+            f"alias {SANDBOX_ALIAS!r} is active."
+        )
+
+    def stop_sandbox(self) -> None:
+        """Stop the sandbox that ``%eternaltwin sandbox`` started; drop its alias if it still points to it.
+
+        Calling it when no sandbox runs does nothing.
+        """
+        sandbox, self.sandbox = self.sandbox, None
+        if sandbox is None:
+            return
+        url = sandbox.url if sandbox.port else None
+        sandbox.stop()
+        try:
+            module = _connections()
+        except MagicError:
+            return
+        for registry in (module.connections, module.async_connections):
+            if SANDBOX_ALIAS in registry and url is not None and _same_url(registry[SANDBOX_ALIAS].url, url):
+                registry.remove_connection(SANDBOX_ALIAS)
+
+    def _config(self, cell: str) -> None:
+        module = _connections()
+        try:
+            data = tomllib.loads(cell)
+        except tomllib.TOMLDecodeError as exc:
+            raise MagicError(f"the cell is not valid TOML: {exc}.") from None
+        from eternaltwin import config
+
+        with _edge():
+            if not data:
+                raise ConfigurationError("the cell has no connection table; start one with [default].")
+            for alias, table in data.items():
+                if not isinstance(table, dict):
+                    raise ConfigurationError(
+                        f'{alias!r} is not a table; put each connection under [ALIAS], then url = "...".'
+                    )
+                config.check_keys(table, f"[{alias}]", python=False)
+            module.configure(**data)
+        active = module.connections.active
+        names = ", ".join(data)
+        if active in data:
+            where = f"; active: {active}"
+        else:
+            where = f"; %eternaltwin use {next(iter(data))} activates it"
+        print(f"Configured {names}{where}.")
+
+
+EternaltwinMagics.eternaltwin.__doc__ = _overview()
+
+
+# -- helpers --------------------------------------------------------------------------------------------
+
+
+def _connections() -> Any:
+    try:
+        import eternaltwin.connections as module
+    except ImportError as exc:  # pragma: no cover - the module is part of the kit
+        raise MagicError(f"eternaltwin.connections cannot be imported ({exc}).") from None
+    return module
+
+
+def _pandas() -> Any:
+    try:
+        import eternaltwin.pandas as module
+    except ImportError as exc:
+        raise MagicError(f"search needs pandas ({exc}); pip install 'eternaltwin-kit[notebook]'.") from None
+    return module
+
+
+def _alias_name(alias: str | None) -> str:
+    return alias if alias is not None else str(_connections().connections.active)
+
+
+def _forget_login(client: Any) -> None:
+    user = client.user
+    if user is not None:
+        user.logout()
+    client.user = None
+
+
+def _same_url(a: str, b: str) -> bool:
+    return a.rstrip("/") == b.rstrip("/")
+
+
+@contextmanager
+def _edge(alias: str | None = None, user_id: str | None = None) -> Iterator[None]:
+    """Turn the kit's exceptions into one-line :class:`MagicError` messages (the magic's edge only)."""
+    try:
+        yield
+    except EternalTwinError as exc:
+        _fail(exc, alias, user_id)
+
+
+def _fail(exc: EternalTwinError, alias: str | None, user_id: str | None) -> NoReturn:
+    if isinstance(exc, UnknownAliasError):
+        known = ", ".join(exc.known) or "none yet"
+        message = (
+            f"no connection named {exc.alias!r} (configured: {known}); %eternaltwin aliases lists them, "
+            "%eternaltwin sandbox or %%eternaltwin config adds one."
+        )
+    elif isinstance(exc, NotAuthenticatedError):
+        message = f"nobody is logged in on {_where(alias)}: %eternaltwin login shows the login widget."
+    elif isinstance(exc, InvalidUserIdError) or (isinstance(exc, ValidationError) and user_id is not None):
+        message = f"{user_id!r} is not a user id (ids are UUIDs); %eternaltwin search finds ids."
+    elif isinstance(exc, NotFoundError) and user_id is not None:
+        message = f"no user with id {user_id} on {_where(alias)}; %eternaltwin search finds ids."
+    elif isinstance(exc, UnauthorizedError):
+        message = f"{_where(alias)} refused the request ({exc.status_code}{_code(exc)}); %eternaltwin login."
+    elif isinstance(exc, RequestError):
+        message = f"{_where(alias)} answered {exc.status_code}{_code(exc)} for {exc.url}."
+    elif isinstance(exc, TransportError):
+        message = (
+            f"cannot reach {_where(alias)} ({exc}); is the server up? %eternaltwin aliases shows its url."
+        )
+    elif isinstance(exc, ConfigurationError):
+        message = str(exc)
+    else:
+        message = f"{type(exc).__name__}: {exc}"
+    raise MagicError(message) from None
+
+
+def _where(alias: str | None) -> str:
+    try:
+        name = _alias_name(alias)
+    except Exception:
+        return "the server"
+    return f"connection {name!r}"
+
+
+def _code(exc: RequestError) -> str:
+    return f" {exc.code}" if exc.code else ""
