@@ -450,7 +450,7 @@ def _client(client: Any) -> _Card:
 
 
 def _is_async(client: Any) -> bool:
-    return "async" in type(client).__module__.lower() or type(client).__name__.lower().startswith("async")
+    return getattr(type(client), "_flavour", "") == "async"
 
 
 def _registry(registry: Any) -> _Table:
@@ -487,10 +487,7 @@ def _registry(registry: Any) -> _Table:
 
 
 def _registry_is_async(registry: Any) -> bool:
-    client_class = getattr(registry, "client_class", None)
-    if isinstance(client_class, type):
-        return "async" in client_class.__module__.lower() or client_class.__name__.lower().startswith("async")
-    return False
+    return getattr(getattr(registry, "client_class", None), "_flavour", "") == "async"
 
 
 @functools.cache
