@@ -1,0 +1,98 @@
+"""run_sync: one way to run a coroutine from sync code, with or without a running event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import signal
+import threading
+
+import pytest
+
+from eternaltwin._sync import run_sync
+
+flavour: contextvars.ContextVar[str] = contextvars.ContextVar("flavour", default="plain")
+
+
+async def where() -> tuple[int, asyncio.AbstractEventLoop, str]:
+    await asyncio.sleep(0)
+    return threading.get_ident(), asyncio.get_running_loop(), flavour.get()
+
+
+def test_without_a_running_loop_it_runs_here() -> None:
+    ident, loop, _ = run_sync(where)
+    assert ident == threading.get_ident()
+    assert loop.is_closed()
+
+
+async def test_inside_a_running_loop_it_runs_on_a_private_loop() -> None:
+    outer = asyncio.get_running_loop()
+    token = flavour.set("notebook")
+    try:
+        ident, loop, seen = run_sync(where)
+    finally:
+        flavour.reset(token)
+    assert ident != threading.get_ident()
+    assert loop is not outer
+    assert loop.is_closed()
+    assert seen == "notebook"  # context variables are copied to the worker
+
+
+async def test_errors_come_back_to_the_caller() -> None:
+    async def fail() -> None:
+        await asyncio.sleep(0)
+        raise LookupError("nope")
+
+    with pytest.raises(LookupError, match="nope"):
+        run_sync(fail)
+
+
+def test_errors_without_a_loop() -> None:
+    async def fail() -> None:
+        raise KeyError("k")
+
+    with pytest.raises(KeyError):
+        run_sync(fail)
+
+
+async def test_nested_calls() -> None:
+    async def inner() -> int:
+        return 41
+
+    async def outer() -> int:
+        # inside the worker's loop, a loop is running again: another worker
+        return run_sync(inner) + 1
+
+    assert run_sync(outer) == 42
+
+
+async def test_an_interruption_cancels_the_coroutine() -> None:
+    import _thread
+
+    started = threading.Event()
+    cancelled = threading.Event()
+
+    async def forever() -> None:
+        started.set()
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    def interrupt() -> None:
+        started.wait(5)
+        _thread.interrupt_main()
+
+    # As in a Jupyter kernel, Ctrl-C raises KeyboardInterrupt in the main thread (asyncio's runner would
+    # only cancel its own task, which cannot run while this test blocks its loop).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    helper = threading.Thread(target=interrupt)
+    helper.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_sync(forever)
+    finally:
+        helper.join()
+        signal.signal(signal.SIGINT, previous)
+    assert cancelled.is_set()
