@@ -46,7 +46,8 @@ class _Loaded:
     """What :func:`load` added to one shell, so that :func:`unload` can take exactly that away."""
 
     magics: EternaltwinMagics
-    formatters: list[tuple[type, Any]] = field(default_factory=list)  # (class, previous printer or None)
+    # (formatter, class, the printer it had before or None)
+    formatters: list[tuple[Any, type, Any]] = field(default_factory=list)
     hook: Any = None
 
 
@@ -69,10 +70,13 @@ def load(ipython: Any) -> None:
     ipython.configurables.append(magics)
     state = _Loaded(magics)
     _loaded[ipython] = state
-    formatter = ipython.display_formatter.mimebundle_formatter
+    bundles = ipython.display_formatter.mimebundle_formatter
+    plain = ipython.display_formatter.formatters["text/plain"]
     for cls in display.displayable_types():
         if not hasattr(cls, "_repr_mimebundle_"):
-            state.formatters.append((cls, formatter.for_type(cls, _bundle)))
+            # text/plain too: IPython's own printers (exceptions have one) win over a bundle's text/plain.
+            state.formatters.append((bundles, cls, bundles.for_type(cls, _bundle)))
+            state.formatters.append((plain, cls, plain.for_type(cls, _pretty)))
     print(_configure())
     state.hook = _patch_running_loop
     ipython.events.register("pre_run_cell", state.hook)
@@ -101,8 +105,7 @@ def unload(ipython: Any) -> None:
     manager.registry.pop(type(state.magics).__name__, None)
     if state.magics in ipython.configurables:
         ipython.configurables.remove(state.magics)
-    formatter = ipython.display_formatter.mimebundle_formatter
-    for cls, previous in reversed(state.formatters):
+    for formatter, cls, previous in reversed(state.formatters):
         formatter.pop(cls, None)
         if previous is not None:
             formatter.for_type(cls, previous)
@@ -113,6 +116,10 @@ def unload(ipython: Any) -> None:
 
 def _bundle(obj: Any) -> dict[str, str]:
     return display.mimebundle(obj)
+
+
+def _pretty(obj: Any, printer: Any, cycle: bool) -> None:
+    printer.text(display.text(obj))
 
 
 def _configure() -> str:

@@ -534,7 +534,7 @@ def _model(obj: object) -> _Model:
 def _text_of(model: _Model) -> str:
     if isinstance(model, _Table):
         return "\n".join(_table_text(model, ""))
-    head = f"{model.kind.capitalize()}: {model.title}"
+    head = f"{_initial(model.kind)}: {model.title}"
     if model.badges:
         head += "  " + " ".join(f"[{b.text}]" for b in model.badges)
     lines = [head]
@@ -546,12 +546,14 @@ def _text_of(model: _Model) -> str:
     return "\n".join(lines)
 
 
+def _initial(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _table_text(table: _Table, indent: str, caption: bool = True) -> list[str]:
     lines: list[str] = []
     if caption and (table.caption or table.emphasis):
-        lines.append(
-            f"{indent}{table.caption.capitalize()}" + (f" {table.emphasis}" if table.emphasis else "")
-        )
+        lines.append(f"{indent}{_initial(table.caption)}" + (f" {table.emphasis}" if table.emphasis else ""))
         indent += "  "
     if not table.rows:
         return [*lines, f"{indent}({table.empty})"]
