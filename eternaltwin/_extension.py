@@ -66,8 +66,7 @@ def load(ipython: Any) -> None:
     if ipython in _loaded:
         return
     magics = EternaltwinMagics(shell=ipython)
-    ipython.register_magics(magics)
-    ipython.configurables.append(magics)
+    ipython.register_magics(magics)  # Magics.__init__ added it to ipython.configurables (for %config)
     state = _Loaded(magics)
     _loaded[ipython] = state
     bundles = ipython.display_formatter.mimebundle_formatter
@@ -103,8 +102,7 @@ def unload(ipython: Any) -> None:
             if getattr(bound, "__self__", None) is state.magics:
                 del table[name]
     manager.registry.pop(type(state.magics).__name__, None)
-    if state.magics in ipython.configurables:
-        ipython.configurables.remove(state.magics)
+    ipython.configurables[:] = [c for c in ipython.configurables if c is not state.magics]
     for formatter, cls, previous in reversed(state.formatters):
         formatter.pop(cls, None)
         if previous is not None:
