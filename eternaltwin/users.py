@@ -23,6 +23,8 @@ from eternaltwin._repr import RichRepr
 from eternaltwin.exceptions import UnexpectedResponseError
 
 if TYPE_CHECKING:
+    from pandas import DataFrame
+
     from eternaltwin.clients._flows import Flow
     from eternaltwin.clients.abc.clients import ClientABC
     from eternaltwin.clients.asyncio.clients import Eternaltwin as AsyncEternaltwin
@@ -410,6 +412,50 @@ class User(RichRepr):
             for user in page:
                 yield user
             offset = page.next_offset
+
+    @classmethod
+    def search_frame(
+        cls,
+        query: str | None = None,
+        *,
+        limit: int | None = None,
+        details: bool = False,
+        concurrency: int = 8,
+        progress: bool | None = None,
+        using: str | None = None,
+    ) -> DataFrame:
+        """Every user matching ``query`` (or the first ``limit``) as a pandas DataFrame.
+
+        The count is asked first, then pages of 100 are fetched ``concurrency`` at a time and kept in the
+        server's order; transient failures are retried; a progress bar shows for more than a few pages
+        (``progress=False`` hides it). ``details=True`` fetches the full record of users whose search
+        item lacks fields. Works in scripts and in notebooks alike. See
+        :func:`eternaltwin._bulk.search_frame` for the parameters and errors, and
+        :mod:`eternaltwin.pandas` for the columns.
+        """
+        from eternaltwin._bulk import search_frame
+
+        return search_frame(
+            query, limit=limit, details=details, concurrency=concurrency, progress=progress, using=using
+        )
+
+    @classmethod
+    async def asearch_frame(
+        cls,
+        query: str | None = None,
+        *,
+        limit: int | None = None,
+        details: bool = False,
+        concurrency: int = 8,
+        progress: bool | None = None,
+        using: str | None = None,
+    ) -> DataFrame:
+        """Async :meth:`search_frame` (through the connection's pooled async client)."""
+        from eternaltwin._bulk import asearch_frame
+
+        return await asearch_frame(
+            query, limit=limit, details=details, concurrency=concurrency, progress=progress, using=using
+        )
 
     # -- compatibility with the older client ----------------------------------------------------------
 
