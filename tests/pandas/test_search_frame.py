@@ -252,3 +252,15 @@ async def test_a_user_that_cannot_be_fetched(fake: FakeFixture) -> None:
         await _bulk.asearch_frame(limit=100, details=True, progress=False)
     assert caught.value.user_id == victim
     assert isinstance(caught.value.__cause__, NotFoundError)
+
+
+# -- through User ----------------------------------------------------------------------------------
+
+
+async def test_user_search_frame_and_asearch_frame(pd_connected: Sandbox) -> None:
+    from eternaltwin.users import User
+
+    expected = await _bulk.asearch_frame("an", progress=False)
+    pd.testing.assert_frame_equal(await User.asearch_frame("an", progress=False), expected)
+    pd.testing.assert_frame_equal(User.search_frame("an", progress=False, concurrency=2), expected)
+    assert len(User.search_frame(limit=7, using="default")) == 7
