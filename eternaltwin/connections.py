@@ -134,7 +134,7 @@ class Connections(Generic[C]):
 
     def _discard(self, client: C) -> None:
         """Close a sync client that no alias holds any more (async pools need ``aclose``)."""
-        if client in self._connections.values():
+        if any(held is client for held in self._connections.values()):  # identity: clients compare by config
             return
         close = getattr(client, "close", None)
         if callable(close):
@@ -195,6 +195,11 @@ class Connections(Generic[C]):
         self._replace(
             {alias: self._build(alias, options, "connection") for alias, options in aliases.items()}
         )
+
+    def clear(self) -> None:
+        """Forget every connection (closing the sync ones) and make ``"default"`` the active alias again."""
+        self._replace({})
+        self._active = config.DEFAULT_ALIAS
 
     def _replace(self, clients: dict[str, C]) -> None:
         old = list(self._connections.values())

@@ -98,7 +98,8 @@ class HS256Key(Key):
     Parameters
     ----------
     key : str or bytes
-        The secret.
+        The secret. Use at least 32 random bytes (``secrets.token_urlsafe(32)``): the state travels
+        through the browser, so a short secret could be guessed offline (PyJWT warns below 32 bytes).
     """
 
     __slots__ = ("_secret",)
