@@ -505,6 +505,8 @@ class LoginWidget(widgets.VBox):  # type: ignore[misc]
         client = self._regs.get(self.alias)
         self.login_button.disabled = client is None or bool(_missing_credentials(client))
         self.login_button.description = "Start again" if pending else "Log in with Eternaltwin"
+        self.login_button.button_style = "" if pending else "primary"
+        _show(self.login_button, self.user is None or pending)
         _show(self.logout_button, self.user is not None and not pending)
         _show(self.cancel_button, pending)
         _show(self.paste_row, pending)
@@ -516,8 +518,9 @@ class LoginWidget(widgets.VBox):  # type: ignore[misc]
         if pending and self.authorization_url:
             href = html.escape(_hub.browser_url(self.authorization_url), quote=True)
             self.link_html.value = (
-                f'<a href="{href}" target="_blank" rel="noopener noreferrer" '
-                f'class="eternaltwin-login-link">Open the Eternaltwin login page ↗</a>'
+                f'<a href="{href}" target="_blank" rel="noopener noreferrer" class="eternaltwin-login-link" '
+                'style="color:var(--jp-content-link-color, #1a73e8);text-decoration:underline">'
+                "Open the Eternaltwin login page ↗</a>"
             )
         else:
             self.link_html.value = ""

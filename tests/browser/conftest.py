@@ -21,9 +21,13 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def w_chromium() -> Iterator[Any]:
-    """A headless Chromium browser (Playwright sync API)."""
+    """A headless Chromium browser (Playwright sync API).
+
+    Module-scoped: while Playwright's sync API runs, an event loop is running in this thread, which
+    async tests elsewhere in the session must not find.
+    """
     if not CHROMIUM.exists():
         pytest.skip(
             f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run this"
