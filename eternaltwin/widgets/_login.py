@@ -293,7 +293,6 @@ class LoginWidget(widgets.VBox):  # type: ignore[misc]
         with self._lock:
             pending = self._pending
             self._end_pending()
-            self.paste_box.value = ""
             try:
                 if pending is None:
                     raise InvalidStateError(
@@ -419,6 +418,7 @@ class LoginWidget(widgets.VBox):  # type: ignore[misc]
         if pending is not None and pending.server is not None:
             pending.server.stop()
         self._opener.outputs = ()
+        self.paste_box.value = ""  # whatever was pasted holds a code: never keep it in the widget state
         self.authorization_url = ""
         self.mode = ""
 

@@ -215,8 +215,10 @@ def test_loopback_login_times_out(w_callback_port: int) -> None:
 def test_cancel_stops_the_server(w_callback_port: int) -> None:
     widget = LoginWidget()
     url = widget.start()
+    widget.paste_box.value = "https://example.invalid/cb?code=pasted-but-never-finished&state=x"
     widget.cancel_button.click()
     assert widget.mode == "" and widget.authorization_url == ""
+    assert widget.paste_box.value == ""
     assert widget.status == "Not logged in."
     assert _refused(f"http://127.0.0.1:{w_callback_port}/callback")
     with pytest.raises(InvalidStateError):
