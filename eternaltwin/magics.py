@@ -304,8 +304,7 @@ class EternaltwinMagics(Magics):
 
         with _edge(alias=args.alias):
             if args.every:
-                # User.search_frame is added to User by eternaltwin.pandas (imported just above).
-                frame = getattr(User, "search_frame")(  # noqa: B009
+                frame = User.search_frame(
                     args.query,
                     concurrency=self.concurrency,
                     progress=self.progress,

@@ -137,10 +137,6 @@ def test_search_output_variable(nb_connected: InteractiveShell) -> None:
 
 
 def test_search_all_walks_every_page(nb_connected: InteractiveShell) -> None:
-    import eternaltwin.pandas  # noqa: F401 - adds User.search_frame
-
-    if not hasattr(User, "search_frame"):
-        pytest.skip("User.search_frame is not there yet (eternaltwin.pandas)")
     cell(nb_connected, "%config EternaltwinMagics.progress = False")
     try:
         frame = magic(nb_connected, "search --all").value
