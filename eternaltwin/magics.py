@@ -32,6 +32,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
 from traitlets import Bool, Integer, observe
 
+from eternaltwin import connections as _registries
 from eternaltwin import display as _display
 from eternaltwin.exceptions import (
     ConfigurationError,
@@ -280,15 +281,14 @@ class EternaltwinMagics(Magics):
     # -- subcommands ---------------------------------------------------------------------------------
 
     def _aliases(self, args: Namespace) -> Any:
-        return _connections().connections
+        return _registries.connections
 
     def _use(self, args: Namespace) -> None:
-        module = _connections()
         with _edge():
-            module.connections.use(args.alias)
-            if args.alias in module.async_connections:
-                module.async_connections.use(args.alias)
-            url = module.connections[args.alias].url
+            _registries.connections.use(args.alias)
+            if args.alias in _registries.async_connections:
+                _registries.async_connections.use(args.alias)
+            url = _registries.connections[args.alias].url
         print(f"Active connection: {args.alias} ({url}).")
 
     def _search(self, args: Namespace) -> Any:
@@ -346,16 +346,15 @@ class EternaltwinMagics(Magics):
         display(panel())  # type: ignore[no-untyped-call]
 
     def _logout(self, args: Namespace) -> None:
-        module = _connections()
         with _edge(alias=args.alias):
             alias = _alias_name(args.alias)
             clients = [
                 registry[alias]
-                for registry in (module.connections, module.async_connections)
+                for registry in (_registries.connections, _registries.async_connections)
                 if alias in registry
             ]
             if not clients:
-                module.connections[alias]  # raises UnknownAliasError
+                _registries.connections[alias]  # raises UnknownAliasError
             user = next((c.user for c in clients if c.user is not None), None)
             for client in clients:
                 _forget_login(client)
@@ -384,13 +383,12 @@ class EternaltwinMagics(Magics):
                 raise MagicError(f"the sandbox did not start ({exc}).") from None
             self.sandbox, self._sandbox_population = sandbox, population
         assert sandbox is not None
-        module = _connections()
         settings = sandbox.connection_config()
         with _edge(alias=SANDBOX_ALIAS):
-            for registry in (module.connections, module.async_connections):
+            for registry in (_registries.connections, _registries.async_connections):
                 registry.create_connection(SANDBOX_ALIAS, **settings)
                 registry.use(SANDBOX_ALIAS)
-        users = len(sandbox.store.users)
+        users = population + len(sandbox.demo_users)
         logins = ", ".join(user.username for user in sandbox.demo_users)
         state = "already running" if reused else "running"
         print(
@@ -406,18 +404,13 @@ class EternaltwinMagics(Magics):
         sandbox, self.sandbox = self.sandbox, None
         if sandbox is None:
             return
-        url = sandbox.url if sandbox.port else None
+        url = sandbox.url
         sandbox.stop()
-        try:
-            module = _connections()
-        except MagicError:
-            return
-        for registry in (module.connections, module.async_connections):
-            if SANDBOX_ALIAS in registry and url is not None and _same_url(registry[SANDBOX_ALIAS].url, url):
+        for registry in (_registries.connections, _registries.async_connections):
+            if SANDBOX_ALIAS in registry and _same_url(registry[SANDBOX_ALIAS].url, url):
                 registry.remove_connection(SANDBOX_ALIAS)
 
     def _config(self, cell: str) -> None:
-        module = _connections()
         try:
             data = tomllib.loads(cell)
         except tomllib.TOMLDecodeError as exc:
@@ -433,8 +426,8 @@ class EternaltwinMagics(Magics):
                         f'{alias!r} is not a table; put each connection under [ALIAS], then url = "...".'
                     )
                 config.check_keys(table, f"[{alias}]", python=False)
-            module.configure(**data)
-        active = module.connections.active
+            _registries.configure(**data)
+        active = _registries.connections.active
         names = ", ".join(data)
         if active in data:
             where = f"; active: {active}"
@@ -449,14 +442,6 @@ EternaltwinMagics.eternaltwin.__doc__ = _overview()
 # -- helpers --------------------------------------------------------------------------------------------
 
 
-def _connections() -> Any:
-    try:
-        import eternaltwin.connections as module
-    except ImportError as exc:  # pragma: no cover - the module is part of the kit
-        raise MagicError(f"eternaltwin.connections cannot be imported ({exc}).") from None
-    return module
-
-
 def _pandas() -> Any:
     try:
         import eternaltwin.pandas as module
@@ -466,7 +451,7 @@ def _pandas() -> Any:
 
 
 def _alias_name(alias: str | None) -> str:
-    return alias if alias is not None else str(_connections().connections.active)
+    return alias if alias is not None else str(_registries.connections.active)
 
 
 def _forget_login(client: Any) -> None:
@@ -518,11 +503,7 @@ def _fail(exc: EternalTwinError, alias: str | None, user_id: str | None) -> NoRe
 
 
 def _where(alias: str | None) -> str:
-    try:
-        name = _alias_name(alias)
-    except Exception:
-        return "the server"
-    return f"connection {name!r}"
+    return f"connection {_alias_name(alias)!r}"
 
 
 def _code(exc: RequestError) -> str:
