@@ -18,6 +18,7 @@ from eternaltwin.connections import async_connections, connections
 from eternaltwin.exceptions import RequestError
 from eternaltwin.magics import EternaltwinMagics
 from eternaltwin.sandbox import Sandbox
+from eternaltwin.users import User
 
 from .helpers import cell, formatted
 
@@ -208,3 +209,22 @@ def test_import_eternaltwin_stays_light() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+async def test_sync_helpers_work_in_a_running_loop_without_nest_asyncio(
+    nb_connected: InteractiveShell, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As in a kernel where nest-asyncio is skipped (Python 3.14+): the magics' sync calls still work."""
+    monkeypatch.setattr(_extension, "NEST_ASYNCIO_BREAKS", True)
+    monkeypatch.setattr(_extension, "_noted", set())
+    alice_id = next(user.id for user in sandbox.demo_users if user.username == "alice")
+    with capture_output():
+        cell(nb_connected, "%config EternaltwinMagics.progress = False")
+        everyone = nb_connected.run_line_magic("eternaltwin", "search --all")
+        page = nb_connected.run_line_magic("eternaltwin", "search --limit 2")
+        alice = nb_connected.run_line_magic("eternaltwin", f"user {alice_id}")
+        cell(nb_connected, "%config EternaltwinMagics.progress = True")
+    assert len(everyone) == User.count() and len(page) == 2
+    assert alice.display_name == "Alice"
+    assert not getattr(asyncio.get_running_loop(), "_nest_patched", False)
+    assert asyncio.run.__module__ == "asyncio.runners"
