@@ -138,7 +138,7 @@ def displayable_types() -> list[type]:
 def format_time(when: datetime | float | None) -> str:
     """A UTC timestamp to the minute (``2024-05-01 12:34 UTC``); a POSIX time is accepted too.
 
-    >>> format_time(datetime(2024, 5, 1, 12, 34, 56, tzinfo=timezone.utc))
+    >>> format_time(datetime(2024, 5, 1, 12, 34, 56, tzinfo=UTC))
     '2024-05-01 12:34 UTC'
     >>> format_time(None)
     '—'
