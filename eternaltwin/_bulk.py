@@ -207,14 +207,25 @@ async def _search(
     gate = asyncio.Semaphore(concurrency)
     bar = _progress_bar(progress, len(offsets) > FEW_PAGES, total, "Users", "user")
 
+    def ask(start: int, want: int) -> Callable[[], Awaitable[Any]]:
+        return lambda: source.search(query, want, start)
+
     async def fetch_page(offset: int) -> None:
         size = min(PAGE_SIZE, total - offset)
-        async with gate:
-            reply = await _attempt(lambda: source.search(query, size, offset), _page_error(offset, size))
-        items = _items_of(reply)[:size]
+        items: list[Any] = []
+        # A server whose maximum limit is below PAGE_SIZE answers short pages: ask for the rest, until
+        # the window is full or the server has nothing more (users deleted since the count).
+        while len(items) < size:
+            start, want = offset + len(items), size - len(items)
+            async with gate:
+                reply = await _attempt(ask(start, want), _page_error(start, want))
+            more = _items_of(reply)[:want]
+            if not more:
+                break
+            items.extend(more)
+            if bar is not None:
+                bar.update(len(more))
         pages[offset] = items
-        if bar is not None:
-            bar.update(len(items))
 
     try:
         await _all(fetch_page(offset) for offset in offsets)

@@ -85,12 +85,15 @@ class FakeServer:
         Every request received, in order.
     in_flight, max_in_flight : int
         Concurrent requests now and at most (requests are held ``delay`` seconds).
+    max_limit : int
+        The largest page served (100, like the sandbox).
     """
 
     def __init__(self, records: list[dict[str, Any]], *, short: bool = False, delay: float = 0.0) -> None:
         self.records = records
         self.short = short
         self.delay = delay
+        self.max_limit = 100
         self.faults: dict[tuple[str, Any], list[Any]] = {}
         self.always: dict[tuple[str, Any], Any] = {}
         self.requests: list[tuple[str, Any]] = []
@@ -137,6 +140,7 @@ class FakeServer:
             if record is None:
                 return httpx.Response(404, json={"error": "UserNotFound"})
             return httpx.Response(200, json=record)
+        limit = min(limit, self.max_limit)
         items = self.records[offset : offset + limit]
         if self.short:
             items = [{"type": "User", "id": r["id"], "display_name": r["display_name"]} for r in items]

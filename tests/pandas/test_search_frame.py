@@ -142,6 +142,15 @@ def test_pages_are_fetched_concurrently_and_bounded(fake: FakeFixture) -> None:
     assert server.requests[0] == ("page", "count")  # the count first
 
 
+def test_a_server_with_smaller_pages_is_paged_through(fake: FakeFixture) -> None:
+    server, configure = fake
+    server.max_limit = 30
+    configure()
+    frame = _bulk.search_frame(progress=False)
+    pd.testing.assert_frame_equal(frame, users_frame(server.records))
+    assert ("page", 30) in server.requests and ("page", 60) in server.requests
+
+
 def test_the_clients_retries_recover_a_page(fake: FakeFixture) -> None:
     server, configure = fake
     configure(max_retries=2, retry_backoff=0.001)
