@@ -35,13 +35,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
 from importlib import resources
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from eternaltwin._secrets import mask
-from eternaltwin.exceptions import RequestError
+from eternaltwin.exceptions import RateLimitedError, RequestError
 from eternaltwin.tokens import Token
 from eternaltwin.users import LinkedAccount, SearchPage, User
+
+if TYPE_CHECKING:
+    from eternaltwin.clients.abc.clients import ClientABC
+    from eternaltwin.connections import Connections
+    from eternaltwin.states import State
 
 __all__ = [
     "displayable_types",
@@ -189,8 +194,8 @@ def _wanted(mime: str, include: Collection[str] | None, exclude: Collection[str]
 
 # -- the model ------------------------------------------------------------------------------------------
 
-Tone = Literal["", "ok", "warn", "bad", "quiet"]
-CellStyle = Literal["", "mono", "muted", "num"]
+_Tone = Literal["", "ok", "warn", "bad", "quiet"]
+_CellStyle = Literal["", "mono", "muted", "num"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,14 +203,14 @@ class _Cell:
     """One value as shown: its text, a style, and an optional tooltip (the HTML ``title``)."""
 
     text: str
-    style: CellStyle = ""
+    style: _CellStyle = ""
     tooltip: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class _Badge:
     text: str
-    tone: Tone = ""
+    tone: _Tone = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +236,7 @@ class _Card:
 _Model = _Card | _Table
 
 
-def _cell(value: object, style: CellStyle = "") -> _Cell:
+def _cell(value: object, style: _CellStyle = "") -> _Cell:
     return _Cell(MISSING if value is None or value == "" else str(value), style)
 
 
@@ -254,7 +259,7 @@ def _is_set(secret: object) -> _Cell:
 
 
 def _expiry_badge(seconds_left: float) -> _Badge:
-    tone: Tone = "bad" if seconds_left < 1 else "warn" if seconds_left < 300 else "ok"
+    tone: _Tone = "bad" if seconds_left < 1 else "warn" if seconds_left < 300 else "ok"
     return _Badge(format_countdown(seconds_left), tone)
 
 
@@ -359,36 +364,19 @@ def _token(token: Token) -> _Card:
     return _Card("token", token.token_type, (_expiry_badge(token.seconds_left),), fields)
 
 
-def _state(state: Any) -> _Card:
-    exp = getattr(state, "exp", None)
-    fields: list[tuple[str, _Cell]] = [
-        ("action", _cell(getattr(state, "a", None))),
-        ("authorization server", _cell(getattr(state, "as_", None), "mono")),
-        ("issued", _time_or_text(getattr(state, "iat", None))),
-        ("forgery protection", _time_or_text(getattr(state, "rfp", None))),
-        ("expires at", _time_or_text(exp)),
-    ]
-    nonce = getattr(state, "nonce", None)
-    if isinstance(nonce, str) and len(nonce) > 16:
-        fields.append(("nonce", _Cell(nonce[:16] + "…", "mono", tooltip=f"{len(nonce)} characters")))
-    else:
-        fields.append(("nonce", _cell(nonce, "mono")))
-    key = getattr(state, "key", None)
-    algorithm = getattr(key, "algorithm", None)
-    if key is None:
-        fields.append(("signing key", _Cell("not set", "muted")))
-    else:
-        fields.append(("signing key", _Cell(f"{algorithm or type(key).__name__}, set")))
-    badges: tuple[_Badge, ...] = ()
-    if isinstance(exp, int | float):
-        badges = (_expiry_badge(exp - time.time()),)
-    return _Card("OAuth state", str(getattr(state, "a", None) or "state"), badges, tuple(fields))
-
-
-def _time_or_text(value: object) -> _Cell:
-    if isinstance(value, datetime) or (isinstance(value, int | float) and not isinstance(value, bool)):
-        return _when(value)
-    return _cell(value)
+def _state(state: State) -> _Card:
+    nonce = state.nonce
+    shown_nonce = _Cell(nonce[:16] + "…", "mono", f"{len(nonce)} characters") if len(nonce) > 16 else None
+    fields = (
+        ("action", _cell(state.a)),
+        ("authorization server", _cell(state.as_, "mono")),
+        ("issued", _when(state.iat)),
+        ("forgery protection", _when(state.rfp)),
+        ("expires at", _when(state.exp)),
+        ("nonce", shown_nonce or _cell(nonce, "mono")),
+        ("signing key", _Cell(f"{state.key.algorithm}, set")),
+    )
+    return _Card("OAuth state", state.a, (_expiry_badge(state.exp - time.time()),), fields)
 
 
 def _request_error(error: RequestError) -> _Card:
@@ -406,88 +394,68 @@ def _request_error(error: RequestError) -> _Card:
         if body:
             preview = body if len(body) <= _BODY_PREVIEW else body[:_BODY_PREVIEW] + "…"
             fields.append(("body", _Cell(preview, "mono")))
-    retry_after = getattr(error, "retry_after", None)
-    if isinstance(retry_after, int | float):
-        fields.append(("retry after", _Cell(f"{retry_after:g} s")))
+    if isinstance(error, RateLimitedError) and error.retry_after is not None:
+        fields.append(("retry after", _Cell(f"{error.retry_after:g} s")))
     title = f"{error.status_code} {error.code or phrase}".strip()
     return _Card(type(error).__name__, title, fields=tuple(fields), error=True)
 
 
-def _client_fields(client: Any) -> list[tuple[str, _Cell]]:
-    user = getattr(client, "user", None)
-    fields: list[tuple[str, _Cell]] = [
-        ("url", _cell(getattr(client, "url", None), "mono")),
-        ("client id", _cell(getattr(client, "client_id", None), "mono")),
-        ("client secret", _is_set(getattr(client, "client_secret", None))),
-        ("redirect uri", _cell(getattr(client, "redirect_uri", None), "mono")),
-        ("state key", _is_set(getattr(client, "state_key", None))),
-        ("timeout", _cell(_seconds(getattr(client, "timeout", None)))),
-        ("logged in as", _user_name(user) if user is not None else _Cell("nobody", "muted")),
-    ]
-    return fields
+def _logged_in(client: ClientABC, nobody: str) -> _Cell:
+    user = client.user
+    if user is None:
+        return _Cell(nobody, "muted")
+    return _cell(user.display_name or user.identifier)
 
 
-def _seconds(value: object) -> str | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return f"{value:g} s"
-    return None if value is None else str(value)
-
-
-def _user_name(user: Any) -> _Cell:
-    name = getattr(user, "display_name", None) or getattr(user, "identifier", None)
-    return _cell(name)
-
-
-def _client(client: Any) -> _Card:
+def _client(client: ClientABC) -> _Card:
     badges: list[_Badge] = []
-    if getattr(client, "is_read_only", False):
+    if client.is_read_only:
         badges.append(_Badge("read-only", "quiet"))
-    if getattr(client, "user", None) is not None:
+    if client.user is not None:
         badges.append(_Badge("logged in", "ok"))
-    kind = "async connection" if _is_async(client) else "connection"
-    title = str(getattr(client, "url", None) or type(client).__name__)
-    return _Card(kind, title, tuple(badges), tuple(_client_fields(client)))
+    fields = (
+        ("url", _cell(client.url, "mono")),
+        ("client id", _cell(client.client_id, "mono")),
+        ("client secret", _is_set(client.client_secret)),
+        ("redirect uri", _cell(client.redirect_uri, "mono")),
+        ("state key", _is_set(client.state_key)),
+        ("timeout", _cell(None if client.timeout is None else f"{client.timeout:g} s")),
+        ("logged in as", _logged_in(client, "nobody")),
+    )
+    kind = "async connection" if _is_async(type(client)) else "connection"
+    return _Card(kind, client.url, tuple(badges), fields)
 
 
-def _is_async(client: Any) -> bool:
-    return getattr(type(client), "_flavour", "") == "async"
+def _is_async(client_class: type) -> bool:
+    from eternaltwin.clients.asyncio.clients import Eternaltwin as AsyncEternaltwin
+
+    return issubclass(client_class, AsyncEternaltwin)
 
 
-def _registry(registry: Any) -> _Table:
-    active = getattr(registry, "active", None)
-    rows: list[tuple[_Cell, ...]] = []
-    highlighted: set[int] = set()
-    for index, alias in enumerate(sorted(registry)):
-        client = registry[alias]
-        is_active = alias == active
-        if is_active:
-            highlighted.add(index)
-        user = getattr(client, "user", None)
-        rows.append(
-            (
-                _Cell("●" if is_active else ""),
-                _cell(alias),
-                _cell(getattr(client, "url", None), "mono"),
-                _cell(getattr(client, "client_id", None), "mono"),
-                _is_set(getattr(client, "client_secret", None)),
-                _user_name(user) if user is not None else _Cell("—", "muted"),
-            )
+def _registry(registry: Connections[Any]) -> _Table:
+    active = registry.active if registry.active in registry else None
+    clients = [(alias, registry[alias]) for alias in sorted(registry)]
+    rows = tuple(
+        (
+            _Cell("●" if alias == active else ""),
+            _cell(alias),
+            _cell(client.url, "mono"),
+            _cell(client.client_id, "mono"),
+            _is_set(client.client_secret),
+            _logged_in(client, MISSING),
         )
+        for alias, client in clients
+    )
     headers = ("active", "alias", "url", "client id", "secret", "logged in as")
-    kind = "async connections" if _registry_is_async(registry) else "connections"
     summary = f"{len(rows)} configured" + (f", active: {active}" if active else "")
     return _Table(
         headers,
-        tuple(rows),
-        caption=kind,
+        rows,
+        caption="async connections" if _is_async(registry.client_class) else "connections",
         emphasis=summary,
-        highlighted=frozenset(highlighted),
+        highlighted=frozenset(i for i, (alias, _) in enumerate(clients) if alias == active),
         empty="none: %eternaltwin sandbox, %%eternaltwin config or eternaltwin.configure(...)",
     )
-
-
-def _registry_is_async(registry: Any) -> bool:
-    return getattr(getattr(registry, "client_class", None), "_flavour", "") == "async"
 
 
 @functools.cache
