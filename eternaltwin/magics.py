@@ -389,11 +389,12 @@ class EternaltwinMagics(Magics):
                 registry.create_connection(SANDBOX_ALIAS, **settings)
                 registry.use(SANDBOX_ALIAS)
         users = population + len(sandbox.demo_users)
-        logins = ", ".join(user.username for user in sandbox.demo_users)
+        # The demo accounts' passwords are fixed and public (the sandbox's CLI prints them too).
+        logins = ", ".join(f"{user.username} / {user.password}" for user in sandbox.demo_users)
         state = "already running" if reused else "running"
         print(
-            f"Sandbox {state} at {sandbox.url} ({users} users; demo logins {logins}); "
-            f"alias {SANDBOX_ALIAS!r} is active."
+            f"Sandbox {state} at {sandbox.url} with {users} users; alias {SANDBOX_ALIAS!r} is active. "
+            f"Demo logins: {logins}."
         )
 
     def stop_sandbox(self) -> None:

@@ -246,8 +246,10 @@ def test_sandbox_starts_registers_and_reuses(nb_shell: InteractiveShell) -> None
     magics: EternaltwinMagics = nb_shell.magics_manager.registry["EternaltwinMagics"]
     first = magics.sandbox
     assert first is not None and first.running
-    assert shown.stdout.strip().startswith(f"Sandbox running at {first.url} (6 users;")
-    assert "alias 'sandbox' is active" in shown.stdout
+    assert shown.stdout.strip() == (
+        f"Sandbox running at {first.url} with 6 users; alias 'sandbox' is active. Demo logins: "
+        "alice / alice_password, bob / bob_password, charlie / charlie_password."
+    )
     for registry in (connections, async_connections):
         assert registry.active == SANDBOX_ALIAS
         client = registry[SANDBOX_ALIAS]
