@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
     from eternaltwin.clients.abc.clients import ClientABC
     from eternaltwin.clients.asyncio.clients import Eternaltwin as AsyncEternaltwin
+    from eternaltwin.pandas import _Columns
     from eternaltwin.responses import Response
 
 __all__ = [
@@ -42,8 +43,8 @@ __all__ = [
     "PAGE_SIZE",
     "asearch_frame",
     "details_records",
+    "search_columns",
     "search_frame",
-    "search_records",
 ]
 
 T = TypeVar("T")
@@ -123,8 +124,8 @@ def search_frame(
     """
     _check(limit, concurrency)
     options: dict[str, Any] = {"limit": limit, "details": details, "concurrency": concurrency}
-    records = _run_sync(lambda: search_records(query, **options, progress=progress, using=using, fresh=True))
-    return _frame(records)
+    columns = _run_sync(lambda: search_columns(query, **options, progress=progress, using=using, fresh=True))
+    return columns.frame()
 
 
 async def asearch_frame(
@@ -142,11 +143,11 @@ async def asearch_frame(
     """
     _check(limit, concurrency)
     options: dict[str, Any] = {"limit": limit, "details": details, "concurrency": concurrency}
-    records = await search_records(query, **options, progress=progress, using=using, fresh=False)
-    return _frame(records)
+    columns = await search_columns(query, **options, progress=progress, using=using, fresh=False)
+    return columns.frame()
 
 
-async def search_records(
+async def search_columns(
     query: str | None = None,
     *,
     limit: int | None = None,
@@ -155,8 +156,9 @@ async def search_records(
     progress: bool | None = None,
     using: str | None = None,
     fresh: bool = False,
-) -> list[Any]:
-    """The raw JSON of the matching users, in the server's order (see :func:`search_frame`).
+) -> _Columns:
+    """The matching users as frame columns not yet converted, in the server's order (see
+    :func:`search_frame`); ``.frame()`` gives the DataFrame.
 
     ``fresh=True`` makes a short-lived client for this call instead of using the connection's pooled
     one (needed on an event loop other than the one the pooled client lives on).
@@ -184,9 +186,7 @@ async def details_records(
     _check(None, concurrency)
     ids = list(user_ids)
     async with _source(using, fresh) as source:
-        records: list[Any] = [None] * len(ids)
-        await _fetch_users(source, ids, range(len(ids)), records, concurrency, progress)
-        return records
+        return await _fetch_users(source, ids, concurrency, progress)
 
 
 # -- the machinery ----------------------------------------------------------------------------------
@@ -199,11 +199,16 @@ async def _search(
     details: bool,
     concurrency: int,
     progress: bool | None,
-) -> list[Any]:
+) -> _Columns:
+    from eternaltwin.pandas import _Columns
+
     count = _count_of(await _attempt(lambda: source.search(query, 0, 0), _page_error(0, 0)))
     total = count if limit is None else min(limit, count)
     offsets = range(0, total, PAGE_SIZE)
-    pages: dict[int, list[Any]] = {}
+    # Each page is read into columns as it arrives, and its JSON dropped: the columns hold strings, which
+    # the garbage collector does not track, so a large search does not slow down every collection.
+    # Pages with items to complete (details=True) stay JSON until their users' records are in.
+    pages: dict[int, _Columns | list[Any]] = {}
     gate = asyncio.Semaphore(concurrency)
     bar = _progress_bar(progress, len(offsets) > FEW_PAGES, total, "Users", "user")
 
@@ -225,44 +230,56 @@ async def _search(
             items.extend(more)
             if bar is not None:
                 bar.update(len(more))
-        pages[offset] = items
+        if details and any(_lacks_members(item) for item in items):
+            pages[offset] = items
+        else:
+            pages[offset] = columns = _Columns()
+            columns.add(items)
 
     try:
         await _all(fetch_page(offset) for offset in offsets)
     finally:
         if bar is not None:
             bar.close()
-    records = [item for offset in offsets for item in pages[offset]]
-    if details:
-        lacking = [row for row, item in enumerate(records) if _lacks_members(item)]
-        ids = [records[row]["id"] for row in lacking]
-        await _fetch_users(source, ids, lacking, records, concurrency, progress)
-    return records
+    lacking = [
+        (page, n)
+        for page in pages.values()
+        if isinstance(page, list)
+        for n, item in enumerate(page)
+        if _lacks_members(item)
+    ]
+    if lacking:
+        records = await _fetch_users(source, [page[n]["id"] for page, n in lacking], concurrency, progress)
+        for (items, n), record in zip(lacking, records, strict=True):
+            items[n] = record
+    result = _Columns()
+    for offset in offsets:
+        part = pages[offset]
+        if isinstance(part, list):
+            result.add(part)
+        else:
+            result.extend(part)
+    return result
 
 
-async def _fetch_users(
-    source: _Source,
-    ids: list[str],
-    rows: Iterable[int],
-    records: list[Any],
-    concurrency: int,
-    progress: bool | None,
-) -> None:
-    """Fetch each user of ``ids`` and store its record at the matching row of ``records``."""
+async def _fetch_users(source: _Source, ids: list[str], concurrency: int, progress: bool | None) -> list[Any]:
+    """The records of ``ids`` (raw JSON, in the same order), fetched concurrently."""
+    records: list[Any] = [None] * len(ids)
     gate = asyncio.Semaphore(concurrency)
     bar = _progress_bar(progress, len(ids) > FEW_USERS, len(ids), "Details", "user")
 
-    async def fetch_user(user_id: str, row: int) -> None:
+    async def fetch_user(row: int, user_id: str) -> None:
         async with gate:
             records[row] = await _attempt(lambda: source.user(user_id), _user_error(user_id))
         if bar is not None:
             bar.update(1)
 
     try:
-        await _all(fetch_user(user_id, row) for user_id, row in zip(ids, rows, strict=True))
+        await _all(fetch_user(row, user_id) for row, user_id in enumerate(ids))
     finally:
         if bar is not None:
             bar.close()
+    return records
 
 
 async def _all(coroutines: Iterable[Coroutine[Any, Any, None]]) -> None:
@@ -358,12 +375,6 @@ def _check(limit: int | None, concurrency: int) -> None:
         raise ValueError(f"limit must be None or an integer >= 0, not {limit!r}.")
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise ValueError(f"concurrency must be an integer >= 1, not {concurrency!r}.")
-
-
-def _frame(records: list[Any]) -> pd.DataFrame:
-    from eternaltwin.pandas import users_frame
-
-    return users_frame(records)
 
 
 def _run_sync(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:

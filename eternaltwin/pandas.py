@@ -158,6 +158,18 @@ class _Columns:
                                 )
                             )
 
+    def extend(self, other: _Columns) -> None:
+        """Append the rows of ``other``."""
+        shift = len(self.ids)
+        self.ids += other.ids
+        self.names += other.names
+        self.created += other.created
+        self.deleted += other.deleted
+        self.admins += other.admins
+        for site, linked in other.remotes.items():
+            if linked:
+                self.remotes[site] += [(row + shift, remote_id, name) for row, remote_id, name in linked]
+
     def _add_other(self, item: Any) -> None:
         if isinstance(item, User):
             self._add_user(item)
