@@ -2,9 +2,10 @@
 
 :func:`asearch_frame` asks the server for the number of matches (a ``limit=0`` search), then fetches the
 pages of :data:`PAGE_SIZE` users concurrently (at most ``concurrency`` requests in flight, all through the
-connection's one pooled async client), puts them back in the server's order by offset and builds the frame
-with :func:`eternaltwin.pandas.users_frame`. :func:`search_frame` is its synchronous twin; it works in a
-plain script and inside a running event loop (Jupyter) alike, see :mod:`eternaltwin._sync`.
+connection's one pooled async client), reads each page into the frame's columns as it arrives (the same
+reader as :func:`eternaltwin.pandas.users_frame`) and puts the pages back in the server's order by offset.
+:func:`search_frame` is its synchronous twin; it works in a plain script and inside a running event loop
+(Jupyter) alike, see :mod:`eternaltwin._sync`.
 
 Failures: the clients already retry transient failures of each GET; a page that still fails transiently
 is tried again here, after a pause, up to :data:`PAGE_ATTEMPTS` times. A page (or a user's record) that
