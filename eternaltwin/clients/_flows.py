@@ -40,6 +40,7 @@ __all__ = [
     "Sleep",
     "execute",
     "login_with_code",
+    "refresh_if_expired",
     "send",
     "to_response",
     "transport_error",
@@ -143,19 +144,37 @@ def send(policy: RetryPolicy, request: httpx.Request, retryable: bool) -> Flow[R
 def execute(client: ClientABC, call: Call[T]) -> Flow[T]:
     """Run one call: refresh an expired token first if possible, send with retries, check, parse."""
     token = call.token
-    if (
-        isinstance(token, Token)
-        and token.refresh_token
-        and token.has_expired()
-        and client.client_id is not None
-        and client.client_secret is not None
-    ):
-        yield from execute(client, _calls.token_refresh(token))
+    if isinstance(token, Token) and token.refresh_token and client.client_secret is not None:
+        yield from refresh_if_expired(client, token)
     request = client.build_request(call)
     response = yield from send(client.retry_policy, request, call.retryable)
     if call.raise_on_error and response.status_code >= 300:
         raise request_error_for(response)
     return call.parse(response)
+
+
+#: How often a call polls for a refresh of its token that another call has in flight, and for how long.
+REFRESH_POLL_SECONDS = 0.01
+REFRESH_WAIT_SECONDS = 30.0
+
+
+def refresh_if_expired(client: ClientABC, token: Token) -> Flow[None]:
+    """Refresh ``token`` in place if it has expired, once even when several calls need it at once.
+
+    Refresh tokens may rotate (each can be used once), so concurrent calls holding the same expired
+    token must not each send the refresh grant: the first one does, the others wait for it.
+    """
+    waited = 0.0
+    while id(token) in client._refreshing and waited < REFRESH_WAIT_SECONDS:
+        yield Sleep(REFRESH_POLL_SECONDS)
+        waited += REFRESH_POLL_SECONDS
+    if not token.has_expired() or client.client_id is None:
+        return
+    client._refreshing.add(id(token))
+    try:
+        yield from execute(client, _calls.token_refresh(token))
+    finally:
+        client._refreshing.discard(id(token))
 
 
 def user_of_token(client: ClientABC, token: Token | str, using: str | None) -> Flow[User]:

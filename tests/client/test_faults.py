@@ -318,3 +318,29 @@ async def test_connection_refused_on_a_closed_port(flavour: str) -> None:
         assert any("gave up after 2 retries" in note for note in getattr(caught.value, "__notes__", []))
     finally:
         await close(client)
+
+
+async def test_one_refresh_for_concurrent_calls_with_the_same_expired_token() -> None:
+    import asyncio
+
+    from eternaltwin.clients.asyncio.clients import Eternaltwin as AsyncEternaltwin
+
+    script = Script(
+        (200, {"access_token": "fresh", "expires_in": 3600, "token_type": "Bearer", "refresh_token": "r2"}),
+        (200, {"type": "AccessToken"}),
+    )
+
+    async def yield_control(seconds: float) -> None:
+        await asyncio.sleep(0)
+
+    client = AsyncEternaltwin(
+        url="http://etwin.test/", transport=httpx.MockTransport(script), sleep=yield_control, **CREDENTIALS
+    )
+    token = Token(access_token="old", expires_in=0, token_type="Bearer", refresh_token="r1")
+    await asyncio.gather(*(client.users.me(token=token) for _ in range(3)))
+    paths = [request.url.path for request in script.requests]
+    assert paths.count(endpoints.TOKEN) == 1 and paths.count(endpoints.SELF) == 3
+    assert all(
+        r.headers["authorization"] == "Bearer fresh" for r in script.requests if r.url.path == endpoints.SELF
+    )
+    await client.aclose()

@@ -200,3 +200,16 @@ async def test_using_selects_the_alias(connected: Sandbox, api: Any, flavour: st
         await resolve(api("count")(using="dead"))
     with pytest.raises(KeyError, match="'nowhere'"):
         await resolve(api("count")(using="nowhere"))
+
+
+async def test_concurrent_calls_with_one_expired_token(connected: Sandbox, authorize: Any) -> None:
+    import asyncio
+
+    state, url = User.start_authorization()
+    code, callback_state = authorize(url, "bob")
+    user = await User.afrom_authorization_code(code, callback_state, state)
+    assert user.token is not None
+    user.token.expiration = 0
+    results = await asyncio.gather(*(User.ame() for _ in range(4)))
+    assert {result.identifier for result in results} == {user.identifier}
+    assert not user.token.has_expired()

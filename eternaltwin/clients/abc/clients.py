@@ -150,6 +150,7 @@ class ClientABC:
             max_backoff=settings.retry_max_backoff,
         )
         self.user: User | None = None
+        self._refreshing: set[int] = set()  # ids of the tokens being refreshed (see _flows)
         self._transport = transport
         self._sleep_override = sleep
         parts = urlsplit(self.url)

@@ -1,0 +1,286 @@
+"""User lookups per second: this kit's client vs raw pooled httpx vs the older client (eternaltwin 1.0.0).
+
+Run by hand, from the repository root::
+
+    .venv/bin/python benchmarks/client_lookups.py [--population 1000] [--lookups 2000] [--concurrency 32]
+
+One sandbox (``--population`` generated users) is started in a child process, so that no client shares
+its interpreter (and GIL) with the server. Then, against that one server, in one run:
+
+* sequential ``User.get`` lookups with this kit (sync client), with a raw pooled ``httpx.Client`` doing the
+  same GETs (and JSON decoding), and with the older client (``requests``) in ``benchmarks/.venv-peer``;
+* concurrent lookups (``asyncio.gather`` bounded by a semaphore) with ``User.aget``, with a raw
+  ``httpx.AsyncClient``, and with the older client's aiohttp ``User.aget``.
+
+Each measurement is repeated ``--rounds`` times (interleaved) and the best round is reported. Targets:
+this kit within 1.15x of raw pooled httpx, and at least 1.5x the older client's sequential rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import socket
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import httpx
+from _peer import PeerUnavailable, ensure_peer, run_peer
+
+
+def _serve(population: int, pipe: Connection, nodelay: bool) -> None:
+    from eternaltwin.sandbox import Sandbox
+
+    with Sandbox(population=population) as sandbox:
+        fixed = _set_nodelay(sandbox) if nodelay else 0
+        pipe.send({"url": sandbox.url, "config": sandbox.connection_config(), "nodelay_fixed": fixed})
+        pipe.recv()  # any message: stop
+
+
+def _set_nodelay(sandbox: Any) -> int:
+    """Benchmark-only workaround: TCP_NODELAY on the sandbox's listening sockets (inherited on accept).
+
+    The sandbox binds its socket with ``socket.socket(family, SOCK_STREAM)`` (proto 0), so asyncio does
+    not set TCP_NODELAY on accepted connections, and each keep-alive response then stalls ~40 ms (Nagle
+    plus delayed ACK). Clients that open a new connection per request (the older client) do not see it.
+    Returns the number of sockets changed (0 once the sandbox sets it itself).
+    """
+    changed = 0
+    for server in getattr(getattr(sandbox, "_server", None), "servers", []):
+        for sock in server.sockets:
+            if not sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                changed += 1
+    return changed
+
+
+# -- the measurements -----------------------------------------------------------------------------
+
+
+def kit_sequential(ids: list[str], count: int) -> float:
+    from eternaltwin.users import User
+
+    for user_id in ids[:20]:
+        User.get(user_id)
+    start = time.perf_counter()
+    for n in range(count):
+        User.get(ids[n % len(ids)])
+    return time.perf_counter() - start
+
+
+def raw_sequential(url: str, ids: list[str], count: int) -> float:
+    with httpx.Client() as http:
+        for user_id in ids[:20]:
+            http.get(f"{url}/api/v1/users/{user_id}").json()
+        start = time.perf_counter()
+        for n in range(count):
+            response = http.get(f"{url}/api/v1/users/{ids[n % len(ids)]}")
+            response.raise_for_status()
+            response.json()
+        return time.perf_counter() - start
+
+
+async def kit_concurrent(ids: list[str], count: int, concurrency: int) -> float:
+    from eternaltwin.connections import async_connections
+    from eternaltwin.users import User
+
+    semaphore = asyncio.Semaphore(concurrency)
+
+    async def one(user_id: str) -> User:
+        async with semaphore:
+            return await User.aget(user_id)
+
+    try:
+        await asyncio.gather(*(one(ids[n % len(ids)]) for n in range(50)))
+        start = time.perf_counter()
+        users = await asyncio.gather(*(one(ids[n % len(ids)]) for n in range(count)))
+        elapsed = time.perf_counter() - start
+    finally:
+        await async_connections.aclose()
+    assert len(users) == count
+    return elapsed
+
+
+async def raw_concurrent(url: str, ids: list[str], count: int, concurrency: int) -> float:
+    semaphore = asyncio.Semaphore(concurrency)
+    async with httpx.AsyncClient() as http:
+
+        async def one(user_id: str) -> Any:
+            async with semaphore:
+                response = await http.get(f"{url}/api/v1/users/{user_id}")
+                response.raise_for_status()
+                return response.json()
+
+        await asyncio.gather(*(one(ids[n % len(ids)]) for n in range(50)))
+        start = time.perf_counter()
+        results = await asyncio.gather(*(one(ids[n % len(ids)]) for n in range(count)))
+        elapsed = time.perf_counter() - start
+    assert len(results) == count
+    return elapsed
+
+
+# -- the run --------------------------------------------------------------------------------------
+
+
+def best_rate(count: int, timings: list[float]) -> tuple[float, float]:
+    """(best, median) requests per second."""
+    rates = [count / seconds for seconds in timings]
+    return max(rates), statistics.median(rates)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--population", type=int, default=1000, help="generated users in the sandbox (1000)")
+    parser.add_argument("--lookups", type=int, default=2000, help="lookups per sequential round (2000)")
+    parser.add_argument("--async-lookups", type=int, default=4000, help="lookups per concurrent round (4000)")
+    parser.add_argument(
+        "--concurrency", type=int, default=32, help="requests in flight, concurrent runs (32)"
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per measurement; the best is kept (3)")
+    parser.add_argument("--skip-peer", action="store_true", help="do not run the older client")
+    parser.add_argument(
+        "--as-is",
+        action="store_true",
+        help="do not set TCP_NODELAY on the sandbox's listening socket (see _set_nodelay)",
+    )
+    args = parser.parse_args(argv)
+
+    import eternaltwin
+    from eternaltwin.connections import connections
+    from eternaltwin.users import User
+
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    server = context.Process(target=_serve, args=(args.population, theirs, not args.as_is), daemon=True)
+    server.start()
+    try:
+        started = ours.recv()
+        url, config = started["url"], started["config"]
+        eternaltwin.configure(default=config)
+        ids = [user.identifier for user in User.iter_search(page_size=100)]
+        print(
+            f"sandbox {url}: {len(ids)} users; "
+            f"eternaltwin-kit {eternaltwin.__version__}, httpx {httpx.__version__}"
+        )
+        if started["nodelay_fixed"]:
+            print(
+                "(workaround: TCP_NODELAY set on the sandbox's listening socket; --as-is to measure without)"
+            )
+
+        peer: Path | None = None
+        peer_note = ""
+        if not args.skip_peer:
+            try:
+                peer = ensure_peer()
+            except PeerUnavailable as exc:
+                peer_note = str(exc)
+
+        results: dict[str, tuple[float, float]] = {}
+        runs: dict[str, list[float]] = {}
+        measures: list[tuple[str, int, Callable[[], float]]] = [
+            ("kit sync User.get", args.lookups, lambda: kit_sequential(ids, args.lookups)),
+            ("raw httpx.Client", args.lookups, lambda: raw_sequential(url, ids, args.lookups)),
+            (
+                "kit async User.aget",
+                args.async_lookups,
+                lambda: asyncio.run(kit_concurrent(ids, args.async_lookups, args.concurrency)),
+            ),
+            (
+                "raw httpx.AsyncClient",
+                args.async_lookups,
+                lambda: asyncio.run(raw_concurrent(url, ids, args.async_lookups, args.concurrency)),
+            ),
+        ]
+        if peer is not None:
+            measures.append(
+                (
+                    "older sync User.get",
+                    args.lookups,
+                    lambda: run_peer(peer, config=config, ids=ids, count=args.lookups, mode="sequential"),
+                )
+            )
+            measures.append(
+                (
+                    "older async User.aget",
+                    args.async_lookups,
+                    lambda: run_peer(
+                        peer,
+                        config=config,
+                        ids=ids,
+                        count=args.async_lookups,
+                        mode="concurrent",
+                        concurrency=args.concurrency,
+                    ),
+                )
+            )
+        counts = {name: count for name, count, _ in measures}
+        for round_number in range(args.rounds):
+            for name, _, measure in measures:
+                try:
+                    runs.setdefault(name, []).append(measure())
+                except PeerUnavailable as exc:
+                    peer_note = str(exc)
+                    runs.pop(name, None)
+                    counts.pop(name, None)
+            print(f"round {round_number + 1}/{args.rounds} done", flush=True)
+        for name, timings in runs.items():
+            results[name] = best_rate(counts[name], timings)
+        connections.close()
+    finally:
+        ours.send("stop")
+        server.join(timeout=10)
+
+    print()
+    print(f"{'':24} {'best req/s':>11} {'median':>9}")
+    for name, (best, median) in results.items():
+        print(f"{name:24} {best:11.0f} {median:9.0f}")
+    print()
+
+    def ratio(a: str, b: str) -> float | None:
+        return results[a][0] / results[b][0] if a in results and b in results else None
+
+    checks = [
+        (
+            "raw httpx / kit, sequential (target <= 1.15)",
+            ratio("raw httpx.Client", "kit sync User.get"),
+            1.15,
+            "le",
+        ),
+        (
+            "raw httpx / kit, concurrent (target <= 1.15)",
+            ratio("raw httpx.AsyncClient", "kit async User.aget"),
+            1.15,
+            "le",
+        ),
+        (
+            "kit / older, sequential (target >= 1.5)",
+            ratio("kit sync User.get", "older sync User.get"),
+            1.5,
+            "ge",
+        ),
+        ("kit / older, concurrent", ratio("kit async User.aget", "older async User.aget"), None, ""),
+    ]
+    for label, value, target, kind in checks:
+        if value is None:
+            print(f"{label:48} n/a")
+            continue
+        verdict = ""
+        if target is not None:
+            met = value <= target if kind == "le" else value >= target
+            verdict = "  met" if met else "  MISSED"
+        print(f"{label:48} {value:6.2f}x{verdict}")
+    if peer_note:
+        print(f"\nolder client: {peer_note}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
