@@ -14,6 +14,10 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 __all__ = ["execute_notebook", "find_notebooks", "launch_lab", "run_notebooks"]
 
@@ -41,8 +45,8 @@ def find_notebooks(directory: str | os.PathLike[str] = "notebooks") -> list[Path
     return found
 
 
-def execute_notebook(path: str | os.PathLike[str], *, timeout: int = CELL_TIMEOUT) -> object:
-    """Execute a notebook top to bottom with a real kernel and return the executed ``NotebookNode``.
+def execute_notebook(path: str | os.PathLike[str], *, timeout: int = CELL_TIMEOUT) -> NotebookNode:
+    """Execute a notebook top to bottom with a real kernel and return the executed notebook.
 
     The kernel runs in the notebook's own folder. Any cell error raises ``nbclient``'s
     ``CellExecutionError``, naming the cell.
@@ -51,7 +55,7 @@ def execute_notebook(path: str | os.PathLike[str], *, timeout: int = CELL_TIMEOU
     from nbclient import NotebookClient
 
     path = Path(path)
-    notebook = nbformat.read(path, as_version=4)
+    notebook: NotebookNode = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
     client = NotebookClient(
         notebook,
         timeout=timeout,
@@ -86,13 +90,17 @@ def run_notebooks(
 
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
-    exporter = HTMLExporter()
+    exporter = HTMLExporter()  # type: ignore[no-untyped-call]
     written: list[Path] = []
     for notebook_path in find_notebooks(directory):
         if names and not any(n in notebook_path.name for n in names):
             continue
         started = time.perf_counter()
-        executed = execute_notebook(notebook_path)
+        try:
+            executed = execute_notebook(notebook_path)
+        except Exception:
+            echo(f"FAILED {notebook_path.name} after {time.perf_counter() - started:.1f}s")
+            raise
         body, _ = exporter.from_notebook_node(executed)
         target = out / (notebook_path.stem + ".html")
         target.write_text(body, encoding="utf-8")
@@ -108,8 +116,12 @@ def launch_lab(
     open_browser: bool = True,
     extra_args: Sequence[str] = (),
 ) -> int:
-    """Run JupyterLab on the demo notebooks (blocks until it stops) and return its exit code."""
-    find_notebooks(directory)
+    """Run JupyterLab on the demo notebooks (blocks until it stops) and return its exit code.
+
+    The browser opens on the first notebook (``01-quickstart.ipynb``). As root (a container), JupyterLab
+    is told that this is intended, since it refuses to start otherwise.
+    """
+    notebooks = find_notebooks(directory)
     if shutil.which("jupyter") is None and not _has_module("jupyterlab"):
         raise RuntimeError('JupyterLab is not installed: pip install "eternaltwin-kit[notebook]"')
     command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={Path(directory).resolve()}"]
@@ -117,6 +129,9 @@ def launch_lab(
         command.append(f"--port={port}")
     if not open_browser:
         command.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--ServerApp.allow_root=True")
+    command.append(str(notebooks[0].resolve()))  # the file the browser opens first
     command.extend(extra_args)
     try:
         return subprocess.call(command)
