@@ -371,6 +371,7 @@ class EternaltwinMagics(Magics):
         reused = sandbox is not None and sandbox.running and population == self._sandbox_population
         if not reused:
             try:
+                from eternaltwin._hub import sandbox_options
                 from eternaltwin.sandbox import Sandbox
             except ImportError as exc:
                 raise MagicError(
@@ -378,7 +379,9 @@ class EternaltwinMagics(Magics):
                 ) from None
             self.stop_sandbox()
             try:
-                sandbox = Sandbox(population=population).start()
+                # Off a hub: a free loopback callback port for the login widget; on a hub (Binder):
+                # the login page and callback go through jupyter-server-proxy.
+                sandbox = Sandbox(population=population, **sandbox_options()).start()
             except (OSError, RuntimeError) as exc:
                 raise MagicError(f"the sandbox did not start ({exc}).") from None
             self.sandbox, self._sandbox_population = sandbox, population
