@@ -20,7 +20,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return int(sandbox_main(args[1:]) or 0)
 
-    parser = argparse.ArgumentParser(prog="python -m eternaltwin", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m eternaltwin",
+        description="The eternaltwin kit's main jobs: the demo notebooks in JupyterLab or headless, "
+        "and the sandbox server.",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     lab = commands.add_parser("lab", help="open the demo notebooks in JupyterLab")
     lab.add_argument("--dir", default="notebooks", help="the notebooks folder (default: notebooks)")
@@ -44,6 +48,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (FileNotFoundError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except Exception as error:
+        if type(error).__name__ != "CellExecutionError":  # nbclient's; imported only when used
+            raise
+        print(f"error: a notebook cell failed:\n{error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
