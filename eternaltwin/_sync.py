@@ -1,6 +1,7 @@
 """Run a coroutine to completion from synchronous code, whether or not an event loop is running.
 
-In a plain script there is no running loop, and :func:`run_sync` is :func:`asyncio.run`. In Jupyter the
+In a plain script there is no running loop, and :func:`run_sync` runs the coroutine on a new loop, like
+:func:`asyncio.run`. In Jupyter the
 cell already runs inside the kernel's loop, which cannot be re-entered (without patching asyncio, which
 this module does not do); the coroutine then runs on a private event loop in a worker thread while the
 caller's thread waits. Either way the loop is new and closed afterwards, so the coroutine must not use
@@ -43,8 +44,15 @@ def run_sync(coro_factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(coro_factory())
+        return _run(coro_factory)
     return _WorkerRun(coro_factory).result()
+
+
+def _run(coro_factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    # asyncio.Runner rather than asyncio.run, which nest-asyncio replaces (when a notebook applied it) by a
+    # version that reuses or leaves open the thread's loop; a Runner always makes and closes its own.
+    with asyncio.Runner() as runner:
+        return runner.run(coro_factory())
 
 
 class _WorkerRun(Generic[T]):
@@ -65,7 +73,7 @@ class _WorkerRun(Generic[T]):
 
     def _run(self) -> None:
         try:
-            asyncio.run(self._main())
+            _run(self._main)
         except BaseException as error:  # re-raised on the caller's thread
             self._error = error
         finally:

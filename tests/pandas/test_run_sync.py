@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import signal
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -96,3 +98,31 @@ async def test_an_interruption_cancels_the_coroutine() -> None:
         helper.join()
         signal.signal(signal.SIGINT, previous)
     assert cancelled.is_set()
+
+
+def test_with_nest_asyncio_applied_no_loop_is_left_open() -> None:
+    # In a subprocess: nest_asyncio patches asyncio for the whole process.
+    code = """
+import asyncio, gc, nest_asyncio
+from eternaltwin._sync import run_sync
+
+async def inner():
+    await asyncio.sleep(0)
+    return threading.get_ident()
+
+import threading
+async def cell():
+    nest_asyncio.apply()
+    return [run_sync(inner) != threading.get_ident() for _ in range(3)]
+
+loop = asyncio.new_event_loop()
+print(loop.run_until_complete(cell()))
+loop.close()
+gc.collect()
+"""
+    done = subprocess.run(
+        [sys.executable, "-X", "dev", "-W", "error", "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[True, True, True]"
+    assert "ResourceWarning" not in done.stderr
