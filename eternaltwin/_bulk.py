@@ -17,9 +17,13 @@ frame is ever returned.
 from __future__ import annotations
 
 import asyncio
+import functools
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+import httpx
 
 from eternaltwin.exceptions import (
     EternalTwinError,
@@ -436,6 +440,10 @@ def _async_twin(client: ClientABC) -> AsyncEternaltwin:
 
     policy = client.retry_policy
     transport = getattr(client, "_transport", None)
+    if not hasattr(transport, "handle_async_request"):
+        # A test's MockTransport serves both flavours, a sync-only transport cannot be reused. Otherwise,
+        # a transport on a TLS context made once: making one costs tens of milliseconds per client.
+        transport = httpx.AsyncHTTPTransport(verify=_tls_context(client.verify_ssl))
     twin = Eternaltwin(
         client.client_id,
         client.client_secret,
@@ -449,7 +457,11 @@ def _async_twin(client: ClientABC) -> AsyncEternaltwin:
         max_retries=policy.max_retries,
         retry_backoff=policy.backoff,
         retry_max_backoff=policy.max_backoff,
-        # a test's MockTransport serves both flavours; a sync-only transport cannot be reused
-        transport=transport if hasattr(transport, "handle_async_request") else None,
+        transport=transport,
     )
     return twin
+
+
+@functools.cache
+def _tls_context(verify: bool) -> ssl.SSLContext:
+    return httpx.create_ssl_context(verify=verify)

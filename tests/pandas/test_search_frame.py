@@ -70,6 +70,14 @@ async def test_sync_version_inside_a_running_event_loop(pd_connected: Sandbox) -
     assert page.json()["count"] == 1003
 
 
+def test_sync_calls_reuse_one_tls_context(pd_connected: Sandbox) -> None:
+    _bulk.search_frame(limit=1)
+    before = _bulk._tls_context.cache_info()
+    _bulk.search_frame(limit=1)
+    after = _bulk._tls_context.cache_info()
+    assert (after.hits, after.misses) == (before.hits + 1, before.misses)
+
+
 def test_limit(pd_connected: Sandbox) -> None:
     expected = sequential_pages(100)
     frame = _bulk.search_frame(limit=250, progress=False)
