@@ -22,6 +22,8 @@ __all__ = [
 
 def expect_mapping(data: Any, what: str) -> Mapping[str, Any]:
     """``data`` if it is a JSON object, else an :class:`UnexpectedResponseError` about ``what``."""
+    if type(data) is dict:  # the common case, without the (slower) ABC check
+        return data
     if not isinstance(data, Mapping):
         raise UnexpectedResponseError(f"Expected a JSON object for the {what}, got {type(data).__name__}.")
     return data

@@ -167,6 +167,8 @@ class User(RichRepr):
         links: dict[str, LinkedAccount] = {}
         if links_obj is not None:
             for site, entry in expect_mapping(links_obj, "user links").items():
+                if type(entry) is dict and entry.get("current") is None:
+                    continue  # nothing linked now (most entries): skip the full parse
                 account = LinkedAccount.from_json(site, entry)
                 if account is not None:
                     links[site] = account

@@ -7,9 +7,10 @@ requests and the sync and async clients send them.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import quote
@@ -46,6 +47,7 @@ U = TypeVar("U")
 #: Keyword arguments accepted by the clients' ``get``/``post`` and passed on to the request.
 REQUEST_KWARGS = frozenset({"params", "json", "data", "content", "headers", "cookies"})
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def _response(response: Response) -> Response:
@@ -97,7 +99,22 @@ class Call(Generic[T]):
 
     def parsed(self, parse: Callable[[Response], U]) -> Call[U]:
         """The same request, read with another parser."""
-        return replace(self, parse=parse)  # type: ignore[arg-type, return-value]
+        # Positional construction: several times faster than dataclasses.replace on a hot path.
+        return Call(
+            self.method,
+            self.path,
+            parse,
+            self.params,
+            self.json,
+            self.data,
+            self.content,
+            self.headers,
+            self.cookies,
+            self.token,
+            self.basic_auth,
+            self.raise_on_error,
+            self.action,
+        )
 
 
 def read_json(response: Response, what: str) -> Any:
@@ -138,15 +155,11 @@ def normalize_user_id(user_id: object) -> str:
     """
     if isinstance(user_id, uuid.UUID):
         return str(user_id)
-    if not isinstance(user_id, str) or len(user_id.strip()) != 36:
-        raise InvalidUserIdError(user_id)
-    try:
-        canonical = str(uuid.UUID(user_id.strip()))
-    except ValueError:
-        raise InvalidUserIdError(user_id) from None
-    if canonical != user_id.strip().lower():
-        raise InvalidUserIdError(user_id)
-    return canonical
+    if isinstance(user_id, str):
+        canonical = user_id.strip().lower()
+        if _UUID.fullmatch(canonical):
+            return canonical
+    raise InvalidUserIdError(user_id)
 
 
 def _segment(value: object) -> str:

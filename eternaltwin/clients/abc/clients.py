@@ -196,7 +196,11 @@ class ClientABC:
         A ``token`` adds ``Authorization: Bearer <access token>`` unless the call's headers already
         have an ``Authorization``.
         """
-        headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
+        headers = {
+            "User-Agent": self.user_agent,
+            "Accept": "application/json",
+            "Accept-Encoding": "gzip, deflate",
+        }
         if call.basic_auth:
             headers["Authorization"] = "Basic " + self._basic_auth_token()
         elif call.token is not None:
