@@ -175,6 +175,7 @@ def generate_population(n: int, store: Store, *, first_index: int = 0) -> list[U
     scripts = list(_SCRIPT_WEIGHTS)
     weights = list(_SCRIPT_WEIGHTS.values())
     start_ms, end_ms = _ms(_choices.POPULATION_FIRST_YEAR), _ms(_choices.POPULATION_LAST_YEAR)
+    period_end = _EPOCH + timedelta(milliseconds=end_ms)
     users: list[User] = []
     archive_id = _FIRST_GENERATED_ARCHIVE_ID
     for index in range(first_index, first_index + n):
@@ -200,8 +201,10 @@ def generate_population(n: int, store: Store, *, first_index: int = 0) -> list[U
             password_is_username=_choices.POPULATION_PASSWORD_IS_USERNAME,
         )
         if rng.random() < _choices.POPULATION_DELETED_RATE:
-            user.deleted_at = created_at + timedelta(
-                milliseconds=rng.randrange(86_400_000, 3 * 365 * 86_400_000)
+            # Never after the end of the generated period: no account is deleted in the future.
+            user.deleted_at = min(
+                created_at + timedelta(milliseconds=rng.randrange(86_400_000, 3 * 365 * 86_400_000)),
+                period_end,
             )
         if rng.random() < _choices.POPULATION_LINKED_RATE:
             for kind, server in rng.sample(_REMOTES, rng.randrange(1, 4)):
@@ -212,7 +215,7 @@ def generate_population(n: int, store: Store, *, first_index: int = 0) -> list[U
                     server=server,
                     id=str(archive_id),
                     name=name,
-                    archived_at=created_at + timedelta(days=rng.randrange(1, 900)),
+                    archived_at=min(created_at + timedelta(days=rng.randrange(1, 900)), period_end),
                     seed=rng.getrandbits(32),
                 )
                 store.add_archived(account)
