@@ -105,7 +105,7 @@ def _use_args() -> None:
     nargs="?",
     default=None,
     metavar="QUERY",
-    help="text the display names contain (default: every user)",
+    help="text to look for in usernames and display names (default: every user)",
 )
 @_arg("--limit", type=int, default=None, metavar="N", help="page size (default: EternaltwinMagics.limit, 20)")
 @_arg("--offset", type=int, default=0, metavar="N", help="where the page starts (default 0)")
@@ -320,7 +320,8 @@ class EternaltwinMagics(Magics):
         if args.output is not None:
             assert self.shell is not None
             self.shell.user_ns[args.output] = frame
-            print(f"Stored {len(frame)} users in {args.output}.")
+            noun = "user" if len(frame) == 1 else "users"
+            print(f"Stored {len(frame)} {noun} in {args.output}.")
             return None
         return frame
 
