@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
-import socket
 import statistics
 import sys
 import time
@@ -38,30 +37,12 @@ import httpx
 from _peer import PeerUnavailable, ensure_peer, run_peer
 
 
-def _serve(population: int, pipe: Connection, nodelay: bool) -> None:
+def _serve(population: int, pipe: Connection) -> None:
     from eternaltwin.sandbox import Sandbox
 
     with Sandbox(population=population) as sandbox:
-        fixed = _set_nodelay(sandbox) if nodelay else 0
-        pipe.send({"url": sandbox.url, "config": sandbox.connection_config(), "nodelay_fixed": fixed})
+        pipe.send({"url": sandbox.url, "config": sandbox.connection_config()})
         pipe.recv()  # any message: stop
-
-
-def _set_nodelay(sandbox: Any) -> int:
-    """Benchmark-only workaround: TCP_NODELAY on the sandbox's listening sockets (inherited on accept).
-
-    The sandbox binds its socket with ``socket.socket(family, SOCK_STREAM)`` (proto 0), so asyncio does
-    not set TCP_NODELAY on accepted connections, and each keep-alive response then stalls ~40 ms (Nagle
-    plus delayed ACK). Clients that open a new connection per request (the older client) do not see it.
-    Returns the number of sockets changed (0 once the sandbox sets it itself).
-    """
-    changed = 0
-    for server in getattr(getattr(sandbox, "_server", None), "servers", []):
-        for sock in server.sockets:
-            if not sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY):
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                changed += 1
-    return changed
 
 
 # -- the measurements -----------------------------------------------------------------------------
@@ -142,11 +123,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--rounds", type=int, default=8, help="interleaved rounds of every measurement (8)")
     parser.add_argument("--skip-peer", action="store_true", help="do not run the older client")
-    parser.add_argument(
-        "--as-is",
-        action="store_true",
-        help="do not set TCP_NODELAY on the sandbox's listening socket (see _set_nodelay)",
-    )
     args = parser.parse_args(argv)
 
     import eternaltwin
@@ -155,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
 
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
-    server = context.Process(target=_serve, args=(args.population, theirs, not args.as_is), daemon=True)
+    server = context.Process(target=_serve, args=(args.population, theirs), daemon=True)
     server.start()
     try:
         started = ours.recv()
@@ -166,10 +142,6 @@ def main(argv: list[str] | None = None) -> int:
             f"sandbox {url}: {len(ids)} users; "
             f"eternaltwin-kit {eternaltwin.__version__}, httpx {httpx.__version__}"
         )
-        if started["nodelay_fixed"]:
-            print(
-                "(workaround: TCP_NODELAY set on the sandbox's listening socket; --as-is to measure without)"
-            )
 
         peer: Path | None = None
         peer_note = ""
