@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 __all__ = ["AuthorizationType"]
 
 
-class AuthorizationType(str, Enum):
+class AuthorizationType(StrEnum):
     """The ``type`` of an authentication context, as answered by ``GET /api/v1/auth/self``."""
 
     GUEST = "Guest"

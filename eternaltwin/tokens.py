@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from eternaltwin._repr import RichRepr
@@ -82,7 +82,7 @@ class Token(RichRepr):
     @property
     def expires_at(self) -> datetime:
         """The expiration as an aware UTC datetime."""
-        return datetime.fromtimestamp(self.expiration, tz=timezone.utc)
+        return datetime.fromtimestamp(self.expiration, tz=UTC)
 
     @property
     def seconds_left(self) -> float:
