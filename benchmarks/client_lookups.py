@@ -10,7 +10,8 @@ its interpreter (and GIL) with the server. Then, against that one server, in one
 * sequential ``User.get`` lookups with this kit (sync client), with a raw pooled ``httpx.Client`` doing the
   same GETs (and JSON decoding), and with the older client (``requests``) in ``benchmarks/.venv-peer``;
 * concurrent lookups (``asyncio.gather`` bounded by a semaphore) with ``User.aget``, with a raw
-  ``httpx.AsyncClient``, and with the older client's aiohttp ``User.aget``.
+  ``httpx.AsyncClient`` (with the kit's pool size, and with httpx's default pool), and with the older
+  client's aiohttp ``User.aget``.
 
 Every measurement runs ``--rounds`` times, interleaved (the order alternates between rounds) so that load
 on the machine hits all of them alike; rates are totals over all rounds, and each ratio also shows the
@@ -59,8 +60,10 @@ def kit_sequential(ids: list[str], count: int) -> float:
     return time.perf_counter() - start
 
 
-def raw_sequential(url: str, ids: list[str], count: int) -> float:
-    with httpx.Client() as http:
+def raw_sequential(url: str, ids: list[str], count: int, limits: httpx.Limits | None = None) -> float:
+    with httpx.Client(
+        limits=limits or httpx.Limits(max_connections=100, max_keepalive_connections=20)
+    ) as http:
         for user_id in ids[:20]:
             http.get(f"{url}/api/v1/users/{user_id}").json()
         start = time.perf_counter()
@@ -92,9 +95,13 @@ async def kit_concurrent(ids: list[str], count: int, concurrency: int) -> float:
     return elapsed
 
 
-async def raw_concurrent(url: str, ids: list[str], count: int, concurrency: int) -> float:
+async def raw_concurrent(
+    url: str, ids: list[str], count: int, concurrency: int, limits: httpx.Limits | None = None
+) -> float:
     semaphore = asyncio.Semaphore(concurrency)
-    async with httpx.AsyncClient() as http:
+    async with httpx.AsyncClient(
+        limits=limits or httpx.Limits(max_connections=100, max_keepalive_connections=20)
+    ) as http:
 
         async def one(user_id: str) -> Any:
             async with semaphore:
@@ -152,9 +159,13 @@ def main(argv: list[str] | None = None) -> int:
                 peer_note = str(exc)
 
         runs: dict[str, list[float]] = {}
+        # Raw httpx gets the kit's pool size (max_connections), so that both queue requests alike; the
+        # concurrent run is also measured with httpx's default pool (100 connections, 20 kept alive).
+        kit_pool = connections.get_connection().max_connections
+        same_pool = httpx.Limits(max_connections=kit_pool, max_keepalive_connections=kit_pool)
         measures: list[tuple[str, int, Callable[[], float]]] = [
             ("kit sync User.get", args.lookups, lambda: kit_sequential(ids, args.lookups)),
-            ("raw httpx.Client", args.lookups, lambda: raw_sequential(url, ids, args.lookups)),
+            ("raw httpx.Client", args.lookups, lambda: raw_sequential(url, ids, args.lookups, same_pool)),
             (
                 "kit async User.aget",
                 args.async_lookups,
@@ -162,6 +173,13 @@ def main(argv: list[str] | None = None) -> int:
             ),
             (
                 "raw httpx.AsyncClient",
+                args.async_lookups,
+                lambda: asyncio.run(
+                    raw_concurrent(url, ids, args.async_lookups, args.concurrency, same_pool)
+                ),
+            ),
+            (
+                "raw, httpx default pool",
                 args.async_lookups,
                 lambda: asyncio.run(raw_concurrent(url, ids, args.async_lookups, args.concurrency)),
             ),
@@ -239,6 +257,13 @@ def main(argv: list[str] | None = None) -> int:
             "le",
         ),
         ("kit / older, sequential (target >= 1.5)", "kit sync User.get", "older sync User.get", 1.5, "ge"),
+        (
+            "raw (httpx default pool) / kit, concurrent",
+            "raw, httpx default pool",
+            "kit async User.aget",
+            None,
+            "",
+        ),
         ("kit / older, concurrent", "kit async User.aget", "older async User.aget", None, ""),
     ]
     for label, a, b, target, kind in checks:

@@ -16,6 +16,8 @@ Keys
     Transport options.
 ``user_agent``
     Replaces the kit's ``User-Agent``.
+``max_connections`` (10)
+    Requests in flight at once on the connection; more wait for a free slot (without a time limit).
 ``max_retries`` (3), ``retry_backoff`` (0.5), ``retry_max_backoff`` (10.0)
     Retries of GET requests (``max_retries = 0`` disables them); see :mod:`eternaltwin.clients`.
 
@@ -78,6 +80,7 @@ OPTIONS: Mapping[str, str] = {
     "verify_ssl": "whether to check TLS certificates (bool)",
     "allow_redirects": "whether to follow HTTP redirects (bool)",
     "user_agent": "the User-Agent header to send",
+    "max_connections": "most requests in flight at once (int >= 1)",
     "max_retries": "how many times a failed GET is retried (int >= 0)",
     "retry_backoff": "first retry delay in seconds, doubled at each retry (number >= 0)",
     "retry_max_backoff": "longest retry delay in seconds, and longest Retry-After obeyed (number >= 0)",
@@ -112,6 +115,7 @@ class ConnectionSettings:
     verify_ssl: bool
     allow_redirects: bool
     user_agent: str | None
+    max_connections: int
     max_retries: int
     retry_backoff: float
     retry_max_backoff: float
@@ -234,6 +238,7 @@ def validate_options(
     verify_ssl: Any = True,
     allow_redirects: Any = False,
     user_agent: Any = None,
+    max_connections: Any = 10,
     max_retries: Any = 3,
     retry_backoff: Any = 0.5,
     retry_max_backoff: Any = 10.0,
@@ -250,6 +255,10 @@ def validate_options(
         raise _type_error(source, "state_key", "a string or an eternaltwin.keys.Key", state_key)
     if isinstance(state_key, str | bytes) and not state_key:
         raise ConfigurationError(f"{_where(source)}state_key is empty.")
+    if isinstance(max_connections, bool) or not isinstance(max_connections, int):
+        raise _type_error(source, "max_connections", "an int >= 1", max_connections)
+    if max_connections < 1:
+        raise ConfigurationError(f"{_where(source)}max_connections must be >= 1, got {max_connections!r}.")
     if isinstance(max_retries, bool) or not isinstance(max_retries, int):
         raise _type_error(source, "max_retries", "an int >= 0", max_retries)
     if max_retries < 0:
@@ -264,6 +273,7 @@ def validate_options(
         verify_ssl=_bool(source, "verify_ssl", verify_ssl),
         allow_redirects=_bool(source, "allow_redirects", allow_redirects),
         user_agent=_optional_str(source, "user_agent", user_agent),
+        max_connections=max_connections,
         max_retries=max_retries,
         retry_backoff=_number(source, "retry_backoff", retry_backoff, minimum=0),
         retry_max_backoff=_number(source, "retry_max_backoff", retry_max_backoff, minimum=0),

@@ -344,11 +344,11 @@ async def test_timeout_and_verify_ssl_reach_httpx(flavour: str) -> None:
     client = CLASSES[flavour](url="https://example.test/", timeout=2.5, verify_ssl=False)
     try:
         http = client.http  # type: ignore[attr-defined]
-        assert http.timeout == httpx.Timeout(2.5)
+        assert http.timeout == httpx.Timeout(2.5, pool=None)  # queued requests wait for a free slot
         context = http._transport._pool._ssl_context
         assert context.verify_mode == ssl.CERT_NONE
         request = client.build_request(_raw("GET", "/api/v1/clock"))
-        assert request.extensions["timeout"] == httpx.Timeout(2.5).as_dict()
+        assert request.extensions["timeout"] == {"connect": 2.5, "read": 2.5, "write": 2.5, "pool": None}
     finally:
         await close(client)
     strict = CLASSES[flavour](url="https://example.test/")
@@ -399,3 +399,25 @@ async def test_user_agent_default_and_override(flavour: str) -> None:
     assert seen[0].startswith("eternaltwin-kit/") and "httpx" in seen[0]
     assert seen[1] == "my-bot/1.0"
     assert default.user_agent == seen[0]
+
+
+async def test_max_connections_bounds_the_pool(flavour: str, sandbox: Sandbox) -> None:
+    client = CLASSES[flavour](url=sandbox.url, max_connections=3)
+    try:
+        pool = client.http._transport._pool  # type: ignore[attr-defined]
+        assert pool._max_connections == 3 and pool._max_keepalive_connections == 3
+        assert CLASSES[flavour](url=sandbox.url).max_connections == 10
+    finally:
+        await close(client)
+
+
+async def test_requests_beyond_the_pool_wait_instead_of_failing(sandbox: Sandbox) -> None:
+    import asyncio
+
+    client = AsyncEternaltwin(url=sandbox.url, max_connections=2, timeout=5)
+    try:
+        results = await asyncio.gather(*(client.clock.now() for _ in range(40)))
+        assert len(results) == 40
+        assert len(client.http._transport._pool.connections) <= 2
+    finally:
+        await client.aclose()

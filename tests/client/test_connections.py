@@ -172,6 +172,7 @@ def test_registry_repr_lists_aliases_without_secrets() -> None:
         ({"url": "http://a.test/", "timeout": 0}, "timeout must be > 0"),
         ({"url": "http://a.test/", "verify_ssl": "yes"}, "verify_ssl must be True or False, got str"),
         ({"url": "http://a.test/", "max_retries": -1}, "max_retries must be >= 0"),
+        ({"url": "http://a.test/", "max_connections": 0}, "max_connections must be >= 1"),
         ({"url": "http://a.test/", "max_retries": 1.5}, "max_retries must be an int >= 0, got float"),
         ({"url": "http://a.test/", "client_secret": 12345}, "client_secret must be a string, got int"),
         (

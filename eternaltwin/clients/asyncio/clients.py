@@ -57,7 +57,8 @@ class Eternaltwin(AsyncSender, ClientABC):
             http = self._http = httpx.AsyncClient(
                 transport=self._transport,  # type: ignore[arg-type]
                 verify=self.verify_ssl,
-                timeout=self.timeout,
+                timeout=self._httpx_timeout,
+                limits=self._httpx_limits,
                 follow_redirects=self.allow_redirects,
                 headers={"User-Agent": self.user_agent},
             )

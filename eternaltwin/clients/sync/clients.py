@@ -59,7 +59,8 @@ class Eternaltwin(SyncSender, ClientABC):
                     http = self._http = httpx.Client(
                         transport=self._transport,  # type: ignore[arg-type]
                         verify=self.verify_ssl,
-                        timeout=self.timeout,
+                        timeout=self._httpx_timeout,
+                        limits=self._httpx_limits,
                         follow_redirects=self.allow_redirects,
                         headers={"User-Agent": self.user_agent},
                     )
