@@ -25,17 +25,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from _chromium import CHROMIUM, launch  # docs/ is on sys.path: these scripts run as files
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "docs" / "img" / "reprs.png"
-CHROMIUM = Path(os.environ.get("ETERNALTWIN_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 WIDTH = 1100
 
 #: The notebook's cells: (source, tags). A tag "raises-exception" lets nbclient go on past that cell.
@@ -112,7 +105,7 @@ def screenshot(html_file: Path, output: Path) -> None:
 
     output.parent.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         try:
             page = browser.new_page(viewport={"width": WIDTH, "height": 800}, device_scale_factor=1)
             page.goto(html_file.as_uri())

@@ -33,17 +33,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from _chromium import CHROMIUM, launch  # docs/ is on sys.path: these scripts run as files
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "docs" / "img" / "login-panel.png"
-CHROMIUM = Path(os.environ.get("ETERNALTWIN_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 LAB_START_TIMEOUT = 90.0
 RENDER_TIMEOUT_MS = 90_000
 
@@ -167,7 +160,7 @@ def drive(
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        browser = launch(playwright)
         try:
             context = browser.new_context(viewport={"width": 1100, "height": 720}, device_scale_factor=2)
             page = context.new_page()

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-#: Debian's Chromium; Playwright's own browser download is never used (no network in CI).
-CHROMIUM = Path(os.environ.get("ETERNALTWIN_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "docs"))
+from _chromium import CHROMIUM, MISSING, launch
 
 
 @pytest.fixture(scope="module")
@@ -29,12 +21,10 @@ def w_chromium() -> Iterator[Any]:
     async tests elsewhere in the session must not find.
     """
     if not CHROMIUM.exists():
-        pytest.skip(
-            f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run this"
-        )
+        pytest.skip(MISSING)
     playwright_sync = pytest.importorskip("playwright.sync_api", reason="the playwright package is missing")
     with playwright_sync.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        browser = launch(playwright)
         try:
             yield browser
         finally:

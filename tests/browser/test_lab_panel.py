@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import CHROMIUM
+from .conftest import CHROMIUM, MISSING
 
 pytestmark = pytest.mark.browser
 
@@ -23,9 +23,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 @pytest.mark.timeout(300)
 def test_panel_in_jupyterlab(tmp_path: Path) -> None:
     if not CHROMIUM.exists():
-        pytest.skip(
-            f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run this"
-        )
+        pytest.skip(MISSING)
     pytest.importorskip("jupyterlab", reason="jupyterlab is missing")
     before, pending, after = tmp_path / "before.png", tmp_path / "pending.png", tmp_path / "after.png"
     result = subprocess.run(
