@@ -109,6 +109,8 @@ class Connections(Generic[C]):
     def __delitem__(self, alias: str) -> None:
         client = self[alias]
         del self._connections[alias]
+        if self._active == alias:
+            self._active = config.DEFAULT_ALIAS
         self._discard(client)
 
     def __contains__(self, alias: object) -> bool:
@@ -182,6 +184,8 @@ class Connections(Generic[C]):
     def configure(self, **aliases: Mapping[str, Any]) -> None:
         """Replace every connection: one client per alias from its dict of options.
 
+        When the active alias is not among the new ones, ``"default"`` becomes active again.
+
         Parameters
         ----------
         **aliases
@@ -199,11 +203,13 @@ class Connections(Generic[C]):
     def clear(self) -> None:
         """Forget every connection (closing the sync ones) and make ``"default"`` the active alias again."""
         self._replace({})
-        self._active = config.DEFAULT_ALIAS
 
     def _replace(self, clients: dict[str, C]) -> None:
         old = list(self._connections.values())
         self._connections = clients
+        if self._active not in clients:
+            # The active alias is gone with the old connections: fall back rather than point at nothing.
+            self._active = config.DEFAULT_ALIAS
         for client in old:
             self._discard(client)
 

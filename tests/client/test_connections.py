@@ -117,6 +117,22 @@ def test_active_alias_use_and_context_manager(connected: Sandbox) -> None:
     assert connections.active == "default"
 
 
+def test_active_alias_falls_back_to_default_when_its_connection_goes() -> None:
+    registry: Connections[SyncEternaltwin] = Connections(SyncEternaltwin)
+    registry.configure(default={"url": "http://127.0.0.1:9/"}, lab={"url": "http://127.0.0.1:10/"})
+    registry.use("lab")
+    registry.configure(default={"url": "http://127.0.0.1:11/"})
+    assert registry.active == "default"
+    assert registry.get_connection().url == "http://127.0.0.1:11/"
+    registry.create_connection("lab", url="http://127.0.0.1:10/")
+    registry.use("lab")
+    del registry["lab"]
+    assert registry.active == "default"
+    registry.use("default")
+    registry.configure(other={"url": "http://127.0.0.1:12/"})
+    assert registry.active == "default"  # kept as the fallback name even though nothing is there yet
+
+
 async def test_active_alias_drives_using_none(connected: Sandbox) -> None:
     async_connections.create_connection("second", url=connected.url)
     async_connections.use("second")

@@ -86,9 +86,10 @@ def test_follows_registry_changes_without_being_rebuilt(w_sandbox: Sandbox, w_pa
     assert _eventually(lambda: picker.aliases == ("loop", "paste"))
     connections_module.configure(only=w_paste_sandbox.connection_config())
     assert _eventually(lambda: picker.aliases == ("only",))
-    # The active alias ("loop") is gone: nothing is chosen until someone chooses.
+    # The active alias ("loop") is gone: the registry falls back to "default", which is not configured
+    # either, so nothing is chosen until someone chooses.
     assert picker.dropdown.value is None
-    assert "the active alias <code>loop</code> is not configured" in picker.info.value
+    assert "the active alias <code>default</code> is not configured" in picker.info.value
     picker.dropdown.value = "only"
     assert sync.active == async_.active == "only"
 
