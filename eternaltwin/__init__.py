@@ -141,7 +141,32 @@ __all__ = [
 ]
 
 
+#: Submodules reachable as attributes (``eternaltwin.connections.connections``), imported on first access.
+_SUBMODULES = frozenset(
+    {
+        "archive",
+        "clients",
+        "config",
+        "connections",
+        "display",
+        "enums",
+        "exceptions",
+        "keys",
+        "magics",
+        "pandas",
+        "responses",
+        "sandbox",
+        "states",
+        "tokens",
+        "users",
+        "widgets",
+    }
+)
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return import_module(f"{__name__}.{name}")
     try:
         module, attribute = _LAZY[name]
     except KeyError:
@@ -152,7 +177,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(globals()) | set(__all__) | _SUBMODULES)
 
 
 def load_ipython_extension(ipython: Any) -> None:

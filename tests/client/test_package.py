@@ -83,6 +83,24 @@ def test_all_is_sorted_complete_and_resolvable() -> None:
         eternaltwin.not_a_name  # noqa: B018
 
 
+def test_public_submodules_are_attributes_of_the_package() -> None:
+    import pkgutil
+
+    public = {m.name for m in pkgutil.iter_modules(eternaltwin.__path__) if not m.name.startswith("_")}
+    assert public == set(eternaltwin._SUBMODULES)
+    # In a fresh interpreter, without importing the submodule first (and still light).
+    code = (
+        "import sys, eternaltwin\n"
+        "assert eternaltwin.connections.connections.active == 'default'\n"
+        "assert eternaltwin.users.User is eternaltwin.User\n"
+        f"print([m for m in {HEAVY!r} if m in sys.modules])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "[]"
+
+
 def test_submodule_all_lists_resolve() -> None:
     import eternaltwin.clients.endpoints as endpoints
     import eternaltwin.config as config
