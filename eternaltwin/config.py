@@ -59,6 +59,8 @@ __all__ = [
     "check_keys",
     "load_env",
     "load_file",
+    "load_mapping",
+    "load_text",
     "validate_options",
 ]
 
@@ -300,26 +302,70 @@ def load_file(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
     """
     file = Path(path)
     try:
-        with file.open("rb") as stream:
-            data = tomllib.load(stream)
+        text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigurationError(f"No configuration file at {str(file)!r}.") from None
     except OSError as exc:
         raise ConfigurationError(f"Cannot read {str(file)!r}: {exc.strerror}.") from None
+    except UnicodeDecodeError:
+        raise ConfigurationError(f"{str(file)!r} is not UTF-8 text.") from None
+    return load_text(text, file.name)
+
+
+def load_text(text: str, name: str) -> dict[str, dict[str, Any]]:
+    """Read connection options from TOML text (a file's or a ``%%eternaltwin config`` cell's).
+
+    Parameters
+    ----------
+    text : str
+        The TOML.
+    name : str
+        What the text is, for messages (a file name, "the cell").
+
+    Raises
+    ------
+    ConfigurationError
+        Invalid TOML, wrong layout or unknown keys.
+    """
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigurationError(f"{str(file)!r} is not valid TOML: {exc}.") from None
+        raise ConfigurationError(f"{name} is not valid TOML: {exc}.") from None
+    return load_mapping(data, name)
+
+
+def load_mapping(data: Mapping[str, Any], name: str) -> dict[str, dict[str, Any]]:
+    """Check parsed TOML connection options: one table per alias, known keys, a url in each.
+
+    Parameters
+    ----------
+    data : Mapping
+        The parsed TOML.
+    name : str
+        Where it came from, for messages.
+
+    Returns
+    -------
+    dict
+        ``{alias: options}``.
+
+    Raises
+    ------
+    ConfigurationError
+        Wrong layout, unknown keys or a missing url.
+    """
     aliases: dict[str, dict[str, Any]] = {}
     for alias, table in data.items():
-        source = f"{file.name} [{alias}]"
+        source = f"{name} [{alias}]"
         if not isinstance(table, dict):
             raise ConfigurationError(
-                f"{file.name}: top-level key {alias!r} is not a table; put connection options under a "
+                f"{name}: top-level key {alias!r} is not a table; put connection options under a "
                 f'table named after the alias, e.g. [default] then url = "...".'
             )
         if alias == "connections" and table and all(isinstance(v, dict) for v in table.values()):
             names = ", ".join(f"[{name}]" for name in table)
             raise ConfigurationError(
-                f"{file.name}: the [connections.ALIAS] layout is not supported; write one top-level table "
+                f"{name}: the [connections.ALIAS] layout is not supported; write one top-level table "
                 f"per alias instead ({names})."
             )
         check_keys(table, source, python=False)
@@ -327,7 +373,7 @@ def load_file(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
             raise ConfigurationError(f'{source}: missing url (e.g. url = "https://eternaltwin.org/").')
         aliases[alias] = dict(table)
     if not aliases:
-        raise ConfigurationError(f"{file.name}: no connection table found (expected e.g. [default]).")
+        raise ConfigurationError(f"{name}: no connection table found (expected e.g. [default]).")
     return aliases
 
 

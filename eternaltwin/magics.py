@@ -21,7 +21,6 @@ Settings are traitlets: ``%config EternaltwinMagics.limit = 50``.
 from __future__ import annotations
 
 import shlex
-import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
@@ -416,21 +415,10 @@ class EternaltwinMagics(Magics):
                 registry.remove_connection(SANDBOX_ALIAS)
 
     def _config(self, cell: str) -> None:
-        try:
-            data = tomllib.loads(cell)
-        except tomllib.TOMLDecodeError as exc:
-            raise MagicError(f"the cell is not valid TOML: {exc}.") from None
         from eternaltwin import config
 
         with _edge():
-            if not data:
-                raise ConfigurationError("the cell has no connection table; start one with [default].")
-            for alias, table in data.items():
-                if not isinstance(table, dict):
-                    raise ConfigurationError(
-                        f'{alias!r} is not a table; put each connection under [ALIAS], then url = "...".'
-                    )
-                config.check_keys(table, f"[{alias}]", python=False)
+            data = config.load_text(cell, "the cell")
             _registries.configure(**data)
         active = _registries.connections.active
         names = ", ".join(data)

@@ -300,7 +300,8 @@ def test_config_cell_without_default(nb_shell: InteractiveShell, sandbox: Sandbo
         ('url = "http://x"', "'url' is not a table"),
         ("# nothing here", "no connection table"),
         ('[default]\nurl = "http://x"\nclient_sekret = "s"', "client_sekret"),
-        ("[default]\ntimeout = 3", "url"),
+        ("[default]\ntimeout = 3", "the cell [default]: missing url"),
+        ('[connections.prod]\nurl = "http://x"', "the [connections.ALIAS] layout is not supported"),
     ],
 )
 def test_config_cell_errors(nb_shell: InteractiveShell, toml: str, expected: str) -> None:
