@@ -23,9 +23,8 @@ Usage::
     .venv/bin/python benchmarks/users_frame.py [--users 10000] [--latency-ms 20] [--concurrency 8]
 
 The sandbox runs in a separate process by default (like a real server, it does not share the client's
-interpreter): its app served by uvicorn binding its own socket (``--sandbox app``), or the sandbox's
-command line (``--sandbox cli``; see :class:`SandboxProcess` about TCP_NODELAY), or ``Sandbox()`` in a
-thread of this process (``--sandbox thread``).
+interpreter): ``python -m eternaltwin.sandbox`` (``--sandbox cli``), or ``Sandbox()`` in a thread of
+this process (``--sandbox thread``).
 """
 
 from __future__ import annotations
@@ -60,35 +59,16 @@ TARGET_VS_PANDAS = 1.5
 # -- the sandbox ------------------------------------------------------------------------------------
 
 
-SERVE_APP = (
-    "import sys, uvicorn; from eternaltwin.sandbox import create_app; "
-    "app = create_app(population=int(sys.argv[1]), latency_ms=float(sys.argv[2])); "
-    "uvicorn.run(app, host='127.0.0.1', port=int(sys.argv[3]), log_level='warning', lifespan='off', "
-    "http='h11', ws='none')"
-)
-
-
 class SandboxProcess:
-    """The sandbox app in a subprocess, on a free port.
+    """``python -m eternaltwin.sandbox`` in a subprocess, on a free port."""
 
-    By default the app (``eternaltwin.sandbox.create_app``) is served by ``uvicorn.run(host=, port=)``,
-    which binds its own socket, so asyncio sets TCP_NODELAY on every connection. With ``cli=True`` it is
-    ``python -m eternaltwin.sandbox``, which (at the time of writing) binds the socket itself without
-    TCP_NODELAY: small responses on kept-alive connections then wait ~40 ms for the client's delayed ACK,
-    which penalises pooled clients (this kit, raw httpx) but not clients that open a new connection per
-    request (the older client).
-    """
-
-    def __init__(self, population: int, latency_ms: float, cli: bool = False) -> None:
+    def __init__(self, population: int, latency_ms: float) -> None:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        if cli:
-            command = [sys.executable, "-m", "eternaltwin.sandbox", "--port", str(self.port)]
-            command += ["--population", str(population), "--latency-ms", str(latency_ms)]
-        else:
-            command = [sys.executable, "-c", SERVE_APP, str(population), str(latency_ms), str(self.port)]
+        command = [sys.executable, "-m", "eternaltwin.sandbox", "--port", str(self.port)]
+        command += ["--population", str(population), "--latency-ms", str(latency_ms)]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 120
         while True:
@@ -115,12 +95,12 @@ class SandboxProcess:
 
 
 def start_sandbox(population: int, latency_ms: float, mode: str) -> Any:
-    """A running sandbox (``.url``, ``.stop()``): ``mode`` is "app", "cli" or "thread"."""
+    """A running sandbox (``.url``, ``.stop()``): ``mode`` is "cli" or "thread"."""
     if mode == "thread":
         from eternaltwin.sandbox import Sandbox
 
         return Sandbox(population=population, latency_ms=latency_ms).start()
-    return SandboxProcess(population, latency_ms, cli=mode == "cli")
+    return SandboxProcess(population, latency_ms)
 
 
 # -- the contenders ---------------------------------------------------------------------------------
@@ -342,10 +322,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(
         "--sandbox",
-        choices=["app", "cli", "thread"],
-        default="app",
-        help="app: the sandbox app under uvicorn in a subprocess (default); cli: python -m "
-        "eternaltwin.sandbox in a subprocess; thread: Sandbox() in a thread of this process",
+        choices=["cli", "thread"],
+        default="cli",
+        help="cli: python -m eternaltwin.sandbox in a subprocess (default); thread: Sandbox() in a "
+        "thread of this process",
     )
     args = parser.parse_args(argv)
 
@@ -356,7 +336,6 @@ def main(argv: list[str] | None = None) -> int:
     versions = f"Python {sys.version.split()[0]}, pandas {pd.__version__}, httpx {httpx.__version__}"
     print(f"{versions}, {os.cpu_count()} CPUs")
     where = {
-        "app": "create_app under uvicorn, subprocess",
         "cli": "python -m eternaltwin.sandbox, subprocess",
         "thread": "Sandbox() in a thread of this process",
     }[args.sandbox]
@@ -432,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def fetch_records(n: int) -> list[dict[str, Any]]:
     """``n`` user records as the sandbox serves them (a sandbox of ``n`` users without latency)."""
-    sandbox = start_sandbox(n, 0, "app")
+    sandbox = start_sandbox(n, 0, "cli")
     try:
         items = asyncio.run(raw_httpx(sandbox.url, 8))
     finally:
