@@ -17,13 +17,9 @@ frame is ever returned.
 from __future__ import annotations
 
 import asyncio
-import functools
-import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
-
-import httpx
 
 from eternaltwin.exceptions import (
     EternalTwinError,
@@ -438,30 +434,9 @@ def _async_twin(client: ClientABC) -> AsyncEternaltwin:
     """A new async client with the settings of ``client`` (sync or async), sharing no connection with it."""
     from eternaltwin.clients.asyncio.clients import Eternaltwin
 
-    policy = client.retry_policy
-    transport = getattr(client, "_transport", None)
-    if not hasattr(transport, "handle_async_request"):
-        # A test's MockTransport serves both flavours, a sync-only transport cannot be reused. Otherwise,
-        # a transport on a TLS context made once: making one costs tens of milliseconds per client.
-        transport = httpx.AsyncHTTPTransport(verify=_tls_context(client.verify_ssl))
-    twin = Eternaltwin(
-        client.client_id,
-        client.client_secret,
-        client.redirect_uri,
-        client.state_key,
-        url=client.url,
-        timeout=client.timeout,
-        verify_ssl=client.verify_ssl,
-        allow_redirects=client.allow_redirects,
-        user_agent=client.user_agent,
-        max_retries=policy.max_retries,
-        retry_backoff=policy.backoff,
-        retry_max_backoff=policy.max_backoff,
-        transport=transport,
-    )
-    return twin
-
-
-@functools.cache
-def _tls_context(verify: bool) -> ssl.SSLContext:
-    return httpx.create_ssl_context(verify=verify)
+    options = client._options()
+    if not hasattr(options["transport"], "handle_async_request"):
+        # A test's MockTransport serves both flavours; a sync-only transport cannot be reused.
+        options["transport"] = None
+    options["sleep"] = None  # a sync client's sleep would block the event loop
+    return Eternaltwin(**options)

@@ -86,6 +86,7 @@ OPTIONS: Mapping[str, str] = {
     "max_retries": "how many times a failed GET is retried (int >= 0)",
     "retry_backoff": "first retry delay in seconds, doubled at each retry (number >= 0)",
     "retry_max_backoff": "longest retry delay in seconds, and longest Retry-After obeyed (number >= 0)",
+    "async_backend": "the async client's HTTP engine: 'auto' (aiohttp when installed), 'aiohttp' or 'httpx'",
     # Hooks for tests and embedding; not settable from files or the environment.
     "transport": "an httpx transport to send through (tests)",
     "sleep": "the function used to wait between retries (tests)",
@@ -121,6 +122,7 @@ class ConnectionSettings:
     max_retries: int
     retry_backoff: float
     retry_max_backoff: float
+    async_backend: str
 
     def __repr__(self) -> str:
         from eternaltwin._secrets import mask
@@ -244,6 +246,7 @@ def validate_options(
     max_retries: Any = 3,
     retry_backoff: Any = 0.5,
     retry_max_backoff: Any = 10.0,
+    async_backend: Any = "auto",
     source: str | None = None,
 ) -> ConnectionSettings:
     """Check every connection option and normalise them.
@@ -265,6 +268,14 @@ def validate_options(
         raise _type_error(source, "max_retries", "an int >= 0", max_retries)
     if max_retries < 0:
         raise ConfigurationError(f"{_where(source)}max_retries must be >= 0, got {max_retries!r}.")
+    if not isinstance(async_backend, str):
+        raise _type_error(source, "async_backend", "'auto', 'aiohttp' or 'httpx'", async_backend)
+    from eternaltwin.clients._transports import resolve_backend
+
+    try:
+        resolve_backend(async_backend)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"{_where(source)}{exc}") from None
     return ConnectionSettings(
         url=_build_url(source, url, scheme, host, port, prefix),
         client_id=_optional_str(source, "client_id", client_id),
@@ -279,6 +290,7 @@ def validate_options(
         max_retries=max_retries,
         retry_backoff=_number(source, "retry_backoff", retry_backoff, minimum=0),
         retry_max_backoff=_number(source, "retry_max_backoff", retry_max_backoff, minimum=0),
+        async_backend=async_backend,
     )
 
 

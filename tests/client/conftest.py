@@ -1,4 +1,5 @@
-"""Fixtures of the client tests: each test that takes ``client`` or ``flavour`` runs for both clients.
+"""Fixtures of the client tests: each test that takes ``client`` or ``flavour`` runs for both clients,
+and the async one over both of its engines (aiohttp, and httpx's own pool).
 
 A test body is written once, as a coroutine, and ``await resolve(...)`` turns the sync client's plain
 results and the async client's awaitables into values alike.
@@ -6,6 +7,7 @@ results and the async client's awaitables into values alike.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -18,7 +20,13 @@ from eternaltwin.clients.sync.clients import Eternaltwin as SyncEternaltwin
 from eternaltwin.sandbox import Sandbox
 from eternaltwin.users import User
 
-CLASSES: dict[str, type[ClientABC]] = {"sync": SyncEternaltwin, "async": AsyncEternaltwin}
+#: Flavour -> client factory. ``"async"`` sends through aiohttp (the default when it is installed),
+#: ``"async-httpx"`` through httpx's own pool.
+CLASSES: dict[str, Callable[..., ClientABC]] = {
+    "sync": SyncEternaltwin,
+    "async": functools.partial(AsyncEternaltwin, async_backend="aiohttp"),
+    "async-httpx": functools.partial(AsyncEternaltwin, async_backend="httpx"),
+}
 
 
 async def resolve(value: Any) -> Any:
@@ -35,9 +43,9 @@ async def close(client: ClientABC) -> None:
         client.close()
 
 
-@pytest.fixture(params=["sync", "async"])
+@pytest.fixture(params=list(CLASSES))
 def flavour(request: pytest.FixtureRequest) -> str:
-    """``"sync"`` then ``"async"``."""
+    """``"sync"``, ``"async"`` then ``"async-httpx"``."""
     return str(request.param)
 
 

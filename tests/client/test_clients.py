@@ -13,6 +13,7 @@ import pytest
 
 from eternaltwin.archive import DinoparcUser, HammerfestUser, TwinoidUser
 from eternaltwin.clients import endpoints
+from eternaltwin.clients._transports import AiohttpTransport
 from eternaltwin.clients.abc.clients import ClientABC
 from eternaltwin.clients.abc.users import UserClientABC
 from eternaltwin.clients.asyncio import users as async_users
@@ -340,20 +341,26 @@ async def test_async_context_manager_closes(sandbox: Sandbox) -> None:
     assert pool.is_closed
 
 
+def _ssl_context(http: httpx.Client | httpx.AsyncClient) -> ssl.SSLContext:
+    transport: Any = http._transport
+    if isinstance(transport, AiohttpTransport):
+        return transport._ssl
+    return transport._pool._ssl_context  # type: ignore[no-any-return]
+
+
 async def test_timeout_and_verify_ssl_reach_httpx(flavour: str) -> None:
     client = CLASSES[flavour](url="https://example.test/", timeout=2.5, verify_ssl=False)
     try:
         http = client.http  # type: ignore[attr-defined]
         assert http.timeout == httpx.Timeout(2.5, pool=None)  # queued requests wait for a free slot
-        context = http._transport._pool._ssl_context
-        assert context.verify_mode == ssl.CERT_NONE
+        assert _ssl_context(http).verify_mode == ssl.CERT_NONE
         request = client.build_request(_raw("GET", "/api/v1/clock"))
         assert request.extensions["timeout"] == {"connect": 2.5, "read": 2.5, "write": 2.5, "pool": None}
     finally:
         await close(client)
     strict = CLASSES[flavour](url="https://example.test/")
     try:
-        assert strict.http._transport._pool._ssl_context.verify_mode == ssl.CERT_REQUIRED  # type: ignore[attr-defined]
+        assert _ssl_context(strict.http).verify_mode == ssl.CERT_REQUIRED  # type: ignore[attr-defined]
     finally:
         await close(strict)
 
@@ -404,20 +411,31 @@ async def test_user_agent_default_and_override(flavour: str) -> None:
 async def test_max_connections_bounds_the_pool(flavour: str, sandbox: Sandbox) -> None:
     client = CLASSES[flavour](url=sandbox.url, max_connections=3)
     try:
-        pool = client.http._transport._pool  # type: ignore[attr-defined]
-        assert pool._max_connections == 3 and pool._max_keepalive_connections == 3
+        transport: Any = client.http._transport  # type: ignore[attr-defined]
+        if isinstance(transport, AiohttpTransport):
+            assert transport._get_session().connector.limit == 3  # type: ignore[union-attr]
+        else:
+            pool = transport._pool
+            assert pool._max_connections == 3 and pool._max_keepalive_connections == 3
         assert CLASSES[flavour](url=sandbox.url).max_connections == 10
     finally:
         await close(client)
 
 
-async def test_requests_beyond_the_pool_wait_instead_of_failing(sandbox: Sandbox) -> None:
+@pytest.mark.parametrize("backend", ["aiohttp", "httpx"])
+async def test_requests_beyond_the_pool_wait_instead_of_failing(sandbox: Sandbox, backend: str) -> None:
     import asyncio
 
-    client = AsyncEternaltwin(url=sandbox.url, max_connections=2, timeout=5)
+    client = AsyncEternaltwin(url=sandbox.url, max_connections=2, timeout=5, async_backend=backend)
     try:
         results = await asyncio.gather(*(client.clock.now() for _ in range(40)))
         assert len(results) == 40
-        assert len(client.http._transport._pool.connections) <= 2
+        transport: Any = client.http._transport
+        if isinstance(transport, AiohttpTransport):
+            connector = transport._get_session().connector
+            opened = sum(len(idle) for idle in connector._conns.values())
+        else:
+            opened = len(transport._pool.connections)
+        assert 1 <= opened <= 2
     finally:
         await client.aclose()

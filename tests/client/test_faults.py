@@ -23,6 +23,7 @@ from eternaltwin.exceptions import (
     ServerError,
     UnexpectedResponseError,
 )
+from eternaltwin.sandbox import Sandbox
 from eternaltwin.tokens import Token
 
 from .conftest import CLASSES, close, resolve
@@ -344,3 +345,15 @@ async def test_one_refresh_for_concurrent_calls_with_the_same_expired_token() ->
         r.headers["authorization"] == "Bearer fresh" for r in script.requests if r.url.path == endpoints.SELF
     )
     await client.aclose()
+
+
+async def test_a_slow_server_times_out_over_real_http(flavour: str) -> None:
+    """Every engine (httpx sync, aiohttp, httpx async) turns a read that is too slow into RequestTimeout."""
+    with Sandbox(latency_ms=500) as slow:
+        client = CLASSES[flavour](url=slow.url, timeout=0.1, max_retries=0)
+        try:
+            with pytest.raises(RequestTimeout) as caught:
+                await resolve(client.clock.now())
+            assert "127.0.0.1" in str(caught.value)
+        finally:
+            await close(client)

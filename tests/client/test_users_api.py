@@ -88,7 +88,7 @@ async def test_expired_token_is_refreshed_in_place(connected: Sandbox, api: Any,
 
 async def test_refresh_after_the_server_clock_moves(flavour: str, authorize: Any) -> None:
     with Sandbox() as server:
-        client = (AsyncEternaltwin if flavour == "async" else connections.client_class)(
+        client = (AsyncEternaltwin if flavour != "sync" else connections.client_class)(
             **server.connection_config()
         )
         try:
@@ -100,7 +100,7 @@ async def test_refresh_after_the_server_clock_moves(flavour: str, authorize: Any
             await resolve(client.refresh(token))
             assert (await resolve(client.users.me(token=token))).json()["type"] == "AccessToken"
         finally:
-            if flavour == "async":
+            if flavour != "sync":
                 await client.aclose()  # type: ignore[union-attr]
             else:
                 client.close()  # type: ignore[union-attr]

@@ -10,6 +10,7 @@ import httpx
 
 from eternaltwin.clients._flows import Sleep, to_response, transport_error
 from eternaltwin.clients._operations import AsyncSender
+from eternaltwin.clients._transports import async_transport, resolve_backend
 from eternaltwin.clients.abc.clients import ClientABC
 from eternaltwin.clients.asyncio.archive import ArchiveClient
 from eternaltwin.clients.asyncio.clock import ClockClient
@@ -24,7 +25,8 @@ T = TypeVar("T")
 
 
 class Eternaltwin(AsyncSender, ClientABC):
-    """An asynchronous connection to an Eternaltwin server, on one pooled :class:`httpx.AsyncClient`.
+    """An asynchronous connection to an Eternaltwin server, on one pooled :class:`httpx.AsyncClient`
+    (sending through aiohttp when it is installed, see ``async_backend``).
 
     The same methods as the sync client, awaited. The httpx client is created on first use in a running
     event loop, reused by every call on that loop and closed by :meth:`aclose` or by leaving an
@@ -54,11 +56,14 @@ class Eternaltwin(AsyncSender, ClientABC):
         loop = asyncio.get_running_loop()
         http = self._http
         if http is None or self._http_loop is not loop:
+            transport = self._transport or async_transport(
+                resolve_backend(self.async_backend),
+                verify_ssl=self.verify_ssl,
+                max_connections=self.max_connections,
+            )
             http = self._http = httpx.AsyncClient(
-                transport=self._transport,  # type: ignore[arg-type]
-                verify=self.verify_ssl,
+                transport=transport,  # type: ignore[arg-type]
                 timeout=self._httpx_timeout,
-                limits=self._httpx_limits,
                 follow_redirects=self.allow_redirects,
                 headers={"User-Agent": self.user_agent},
             )

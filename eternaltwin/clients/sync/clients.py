@@ -11,6 +11,7 @@ import httpx
 
 from eternaltwin.clients._flows import Sleep, to_response, transport_error
 from eternaltwin.clients._operations import SyncSender
+from eternaltwin.clients._transports import tls_context
 from eternaltwin.clients.abc.clients import ClientABC
 from eternaltwin.clients.sync.archive import ArchiveClient
 from eternaltwin.clients.sync.clock import ClockClient
@@ -58,7 +59,7 @@ class Eternaltwin(SyncSender, ClientABC):
                 if http is None:
                     http = self._http = httpx.Client(
                         transport=self._transport,  # type: ignore[arg-type]
-                        verify=self.verify_ssl,
+                        verify=tls_context(self.verify_ssl),
                         timeout=self._httpx_timeout,
                         limits=self._httpx_limits,
                         follow_redirects=self.allow_redirects,

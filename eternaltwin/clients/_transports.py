@@ -1,0 +1,160 @@
+"""What the clients send through: TLS contexts, and the async client's HTTP engine.
+
+The async client can send through httpx's own pool (httpcore) or through aiohttp. Both sit behind the
+same :class:`httpx.AsyncClient`, so every other part of the kit sees httpx requests and responses. aiohttp
+is several times faster under concurrency (its connection pool does far less work per request), so it is
+used when it is installed (the ``fast`` extra) and the connection's ``async_backend`` is ``"auto"``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import importlib.util
+import ssl
+from typing import TYPE_CHECKING, Literal
+
+import httpx
+
+from eternaltwin.exceptions import ConfigurationError
+
+if TYPE_CHECKING:
+    import aiohttp
+
+__all__ = ["ASYNC_BACKENDS", "AiohttpTransport", "async_transport", "resolve_backend", "tls_context"]
+
+#: The values of the ``async_backend`` connection option.
+ASYNC_BACKENDS = ("auto", "aiohttp", "httpx")
+
+Backend = Literal["aiohttp", "httpx"]
+
+
+@functools.cache
+def tls_context(verify: bool) -> ssl.SSLContext:
+    """The TLS context for ``verify_ssl`` (made once per process: loading CA certificates is slow)."""
+    return httpx.create_ssl_context(verify=verify)
+
+
+def _has_aiohttp() -> bool:
+    return importlib.util.find_spec("aiohttp") is not None
+
+
+def resolve_backend(name: str) -> Backend:
+    """The engine an ``async_backend`` option stands for.
+
+    Raises
+    ------
+    ConfigurationError
+        For an unknown name, or ``"aiohttp"`` when aiohttp is not installed.
+    """
+    if name == "httpx":
+        return "httpx"
+    if name == "aiohttp":
+        if not _has_aiohttp():
+            raise ConfigurationError(
+                "async_backend='aiohttp' needs aiohttp: pip install 'eternaltwin-kit[fast]' "
+                "(or use async_backend='httpx')."
+            )
+        return "aiohttp"
+    if name == "auto":
+        return "aiohttp" if _has_aiohttp() else "httpx"
+    raise ConfigurationError(f"async_backend must be one of {', '.join(ASYNC_BACKENDS)}; got {name!r}.")
+
+
+def async_transport(backend: Backend, *, verify_ssl: bool, max_connections: int) -> httpx.AsyncBaseTransport:
+    """A new transport for an async client's pool (create it inside the event loop that will use it)."""
+    if backend == "aiohttp":
+        return AiohttpTransport(verify_ssl=verify_ssl, max_connections=max_connections)
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+    return httpx.AsyncHTTPTransport(verify=tls_context(verify_ssl), limits=limits)
+
+
+class AiohttpTransport(httpx.AsyncBaseTransport):
+    """An httpx transport that sends through one pooled :class:`aiohttp.ClientSession`.
+
+    httpx keeps doing everything above the wire (headers, cookies, redirects, content decoding, the
+    kit's error translation); aiohttp only sends the bytes and reads the reply. Its errors become the
+    httpx exceptions they correspond to, so that callers cannot tell the two engines apart.
+
+    Parameters
+    ----------
+    verify_ssl : bool
+        Check TLS certificates.
+    max_connections : int
+        Most connections open at once; further requests wait for a free one.
+    """
+
+    def __init__(self, *, verify_ssl: bool = True, max_connections: int = 10) -> None:
+        self._ssl: ssl.SSLContext = tls_context(verify_ssl)
+        self._max_connections = max_connections
+        self._session: aiohttp.ClientSession | None = None
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        session = self._session
+        if session is None or session.closed:
+            import aiohttp
+
+            connector = aiohttp.TCPConnector(limit=self._max_connections, ssl=self._ssl)
+            # httpx handles cookies and content decoding itself: aiohttp must leave both alone.
+            session = self._session = aiohttp.ClientSession(
+                connector=connector, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False
+            )
+        return session
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        import aiohttp
+
+        timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
+        timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=timeouts.get("connect"), sock_read=timeouts.get("read")
+        )
+        body = await request.aread()
+        try:
+            async with self._get_session().request(
+                request.method,
+                str(request.url),
+                headers=request.headers.multi_items(),
+                data=body or None,
+                allow_redirects=False,
+                timeout=timeout,
+            ) as reply:
+                content = await reply.read()
+                return httpx.Response(
+                    reply.status,
+                    headers=reply.raw_headers,
+                    content=content,
+                    request=request,
+                    extensions={"http_version": b"HTTP/1.1"},
+                )
+        except Exception as exc:
+            error = _translate(exc, request)
+            if error is None:
+                raise
+            raise error from exc
+
+    async def aclose(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
+
+
+def _translate(exc: Exception, request: httpx.Request) -> httpx.TransportError | None:
+    """The httpx exception that stands for an aiohttp (or asyncio) one; None for any other error."""
+    import aiohttp
+
+    message = str(exc) or type(exc).__name__
+    error: type[httpx.TransportError]
+    # Most specific first: aiohttp's timeout classes also derive from its connection errors.
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        error = httpx.ConnectTimeout
+    elif isinstance(exc, aiohttp.ServerTimeoutError | asyncio.TimeoutError):
+        error = httpx.ReadTimeout
+    elif isinstance(exc, aiohttp.ClientConnectorError):
+        error = httpx.ConnectError
+    elif isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError):
+        error = httpx.RemoteProtocolError
+    elif isinstance(exc, aiohttp.ClientError):
+        error = httpx.NetworkError
+    else:
+        return None
+    return error(message, request=request)
