@@ -110,6 +110,7 @@ class CallbackServer:
         self._thread: threading.Thread | None = None
         self._timer: threading.Timer | None = None
         self._lock = threading.Lock()
+        self._stopping = threading.Lock()  # held for the whole of a stop, so that stop() waits for another
 
     @classmethod
     def for_redirect_uri(
@@ -168,18 +169,23 @@ class CallbackServer:
                 self._timer.start()
 
     def stop(self) -> None:
-        """Stop serving and free the port (idempotent; callable from a request handler)."""
-        with self._lock:
-            server, thread, timer = self._server, self._thread, self._timer
-            self._server = self._thread = self._timer = None
-        if timer is not None and timer is not threading.current_thread():
-            timer.cancel()
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=5)
+        """Stop serving and free the port (idempotent; callable from a request handler).
+
+        When another thread (the expiry timer, a request handler) is already stopping the server, this
+        waits until it is done: on return, the port is free.
+        """
+        with self._stopping:
+            with self._lock:
+                server, thread, timer = self._server, self._thread, self._timer
+                self._server = self._thread = self._timer = None
+            if timer is not None and timer is not threading.current_thread():
+                timer.cancel()
+            if server is None:
+                return
+            server.shutdown()
+            server.server_close()
+            if thread is not None and thread is not threading.current_thread():
+                thread.join(timeout=5)
 
     def _expire(self) -> None:
         if self._server is None:

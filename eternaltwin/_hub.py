@@ -28,6 +28,7 @@ Environment
 from __future__ import annotations
 
 import os
+import random
 import re
 import socket
 import sys
@@ -220,9 +221,24 @@ def is_remote_kernel(environ: Mapping[str, str] | None = None) -> bool:
     return "google.colab" in sys.modules or bool(env.get("COLAB_RELEASE_TAG"))
 
 
+#: Where :func:`free_port` looks first: below the usual ephemeral range (Linux: 32768-60999), so that a
+#: port reserved now for a later login is not meanwhile handed out to some outgoing connection.
+RESERVABLE_PORTS = range(20000, 32000)
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that is free on ``host`` right now (the OS picks it)."""
+    """A TCP port that is free on ``host`` now and likely still free later.
+
+    A random port of :data:`RESERVABLE_PORTS` that can be bound; the OS's choice if none of a few tries can.
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    for port in random.sample(RESERVABLE_PORTS, 20):
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind((host, port))
+            except OSError:
+                continue
+            return port
     with socket.socket(family, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])

@@ -5,7 +5,6 @@ Every fixture here is prefixed ``w_`` so that it cannot collide with the suite-w
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,21 +14,17 @@ import httpx
 import pytest
 
 from eternaltwin import connections as connections_module
+from eternaltwin._hub import free_port
 from eternaltwin.sandbox import DemoUser, Sandbox
 
 PASTE_REDIRECT = "https://example.invalid/cb"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def w_callback_port() -> int:
-    """The loopback port of the login widget's callback server."""
-    return _free_port()
+    """The loopback port of the login widget's callback server (below the ephemeral range: it must
+    stay free for the whole session)."""
+    return free_port()
 
 
 @pytest.fixture(scope="session")

@@ -10,12 +10,7 @@ import httpx
 import pytest
 
 from eternaltwin._callback import CallbackPage, CallbackServer
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from eternaltwin._hub import free_port
 
 
 def test_answers_the_path_and_hands_over_the_query() -> None:
@@ -107,3 +102,18 @@ def test_for_redirect_uri() -> None:
     assert (server.host, server.path) == ("::1", "/")
     assert server.url == "http://[::1]:8765/"
     assert "stopped" in repr(server)
+
+
+def test_stop_waits_for_a_stop_under_way_in_another_thread() -> None:
+    # The expiry timer (timeout=0) stops the server in its own thread; a stop() made meanwhile must not
+    # return before the port is free (a login started right after would find it busy).
+    port = free_port()
+    for _ in range(30):
+        server = CallbackServer(port, "/cb", lambda query: CallbackPage(True, "", ""), timeout=0)
+        server.start()
+        time.sleep(0.01)  # the timer's stop is under way
+        server.stop()
+        assert not [t for t in threading.enumerate() if t.name == f"eternaltwin-oauth-callback-{port}"]
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(("127.0.0.1", port))
