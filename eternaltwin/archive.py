@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from eternaltwin._parsing import expect_mapping, optional_datetime, optional_str
+from eternaltwin._repr import RichRepr
 from eternaltwin.exceptions import UnexpectedResponseError
 from eternaltwin.users import User
 
@@ -47,7 +48,7 @@ def _latest(obj: Mapping[str, Any], key: str) -> Any:
 
 
 @dataclass(frozen=True, slots=True)
-class HammerfestUser:
+class HammerfestUser(RichRepr):
     """An archived Hammerfest account.
 
     Attributes
@@ -95,7 +96,7 @@ class HammerfestUser:
 
 
 @dataclass(frozen=True, slots=True)
-class DinoparcUser:
+class DinoparcUser(RichRepr):
     """An archived Dinoparc account.
 
     Attributes
@@ -142,7 +143,7 @@ class DinoparcUser:
 
 
 @dataclass(frozen=True, slots=True)
-class TwinoidUser:
+class TwinoidUser(RichRepr):
     """An archived Twinoid account.
 
     Attributes

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from eternaltwin._secrets import mask
+from eternaltwin.archive import DinoparcUser, HammerfestUser, TwinoidUser
 from eternaltwin.exceptions import RateLimitedError, RequestError
 from eternaltwin.tokens import Token
 from eternaltwin.users import LinkedAccount, SearchPage, User
@@ -332,6 +333,34 @@ def _linked_account(account: LinkedAccount) -> _Card:
     return _Card("linked account", title, fields=fields)
 
 
+def _archived_account(account: HammerfestUser | DinoparcUser | TwinoidUser) -> _Card:
+    """An archived game account: who it was, when it was archived, its Eternaltwin user."""
+    if isinstance(account, TwinoidUser):
+        kind, server, name = "Twinoid account", "twinoid.com", account.display_name
+    else:
+        game = "Hammerfest" if isinstance(account, HammerfestUser) else "Dinoparc"
+        kind, server, name = f"{game} account", account.server, account.username
+    fields: list[tuple[str, _Cell]] = [
+        ("server", _cell(server)),
+        ("id", _cell(account.id, "mono")),
+        ("archived", _when(account.archived_at)),
+    ]
+    if isinstance(account, HammerfestUser):
+        fields += [
+            ("best score", _cell(account.best_score, "num")),
+            ("best level", _cell(account.best_level, "num")),
+        ]
+    elif isinstance(account, DinoparcUser):
+        fields += [("coins", _cell(account.coins, "num")), ("dinoz", _cell(len(account.dinoz), "num"))]
+    owner = account.etwin_user
+    if owner is None:
+        fields.append(("Eternaltwin user", _Cell("not linked", "muted")))
+    else:
+        label = f"{owner.display_name} ({owner.identifier})" if owner.display_name else owner.identifier
+        fields.append(("Eternaltwin user", _cell(label)))
+    return _Card(kind, name or account.id, fields=tuple(fields))
+
+
 def _search_page(page: SearchPage) -> _Table:
     rows = tuple(
         (
@@ -467,6 +496,9 @@ def _renderers() -> tuple[tuple[type, Callable[[Any], _Model]], ...]:
     found: list[tuple[type, Callable[[Any], _Model]]] = [
         (User, _user),
         (LinkedAccount, _linked_account),
+        (HammerfestUser, _archived_account),
+        (DinoparcUser, _archived_account),
+        (TwinoidUser, _archived_account),
         (SearchPage, _search_page),
         (Token, _token),
         (RequestError, _request_error),

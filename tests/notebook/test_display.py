@@ -150,6 +150,23 @@ def test_linked_account(nb_connected: InteractiveShell, alice: User) -> None:
     assert '<span class="et-kind">linked account</span>' in html
 
 
+def test_archived_accounts(nb_connected: InteractiveShell, alice: User) -> None:
+    client = connections.get_connection()
+    hammerfest = client.archive.hammerfest_user("hammerfest.fr", "127")
+    plain, html = _check_bundle(formatted(nb_connected, hammerfest))
+    assert plain.splitlines()[0] == "Hammerfest account: alice"
+    assert "server            hammerfest.fr" in plain
+    assert f"Eternaltwin user  Alice ({alice.identifier})" in plain
+    assert '<span class="et-kind">Hammerfest account</span>' in html
+    twinoid = client.archive.twinoid_user("38")
+    plain, _ = _check_bundle(formatted(nb_connected, twinoid))
+    assert plain.splitlines()[0] == "Twinoid account: Alice" and "twinoid.com" in plain
+    bob_dinoparc = client.archive.dinoparc_user("en.dinoparc.com", "58")
+    plain, _ = _check_bundle(formatted(nb_connected, bob_dinoparc))
+    assert plain.splitlines()[0].startswith("Dinoparc account: ")
+    assert "coins" in plain and "dinoz" in plain and "Bob (" in plain
+
+
 def test_token_countdown(nb_shell: InteractiveShell) -> None:
     token = Token(
         access_token="a" * 36, expires_in=3600 + 60 + 30, token_type="Bearer", refresh_token="r" * 36
