@@ -95,9 +95,13 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             import aiohttp
 
             connector = aiohttp.TCPConnector(limit=self._max_connections, ssl=self._ssl)
-            # httpx handles cookies and content decoding itself: aiohttp must leave both alone.
+            # httpx handles cookies and content decoding itself: aiohttp must leave both alone. Proxies
+            # come from the environment (HTTP(S)_PROXY, NO_PROXY), as httpx takes them.
             session = self._session = aiohttp.ClientSession(
-                connector=connector, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False
+                connector=connector,
+                cookie_jar=aiohttp.DummyCookieJar(),
+                auto_decompress=False,
+                trust_env=True,
             )
         return session
 
@@ -113,7 +117,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             async with self._get_session().request(
                 request.method,
                 str(request.url),
-                headers=request.headers.multi_items(),
+                # the raw pairs keep the names' case as httpx would send them
+                headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw],
                 data=body or None,
                 allow_redirects=False,
                 timeout=timeout,
