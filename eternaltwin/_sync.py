@@ -87,22 +87,26 @@ class _WorkerRun(Generic[T]):
         self._value = await self._factory()
 
     def _cancel(self) -> None:
-        self._started.wait()
         loop, task = self._loop, self._task
         if loop is not None and task is not None and not loop.is_closed():
             with contextlib.suppress(RuntimeError):  # the loop closed in between: nothing to cancel
                 loop.call_soon_threadsafe(task.cancel)
 
     def result(self) -> T:
-        self._thread.start()
         # Wait on an Event, not Thread.join: an interrupted join can leave the thread's lock held (in
         # Python < 3.13), after which every join hangs.
         try:
+            # Inside the try: an interruption can land while start() still waits for the new thread, and
+            # the worker must be cancelled then too.
+            self._thread.start()
             while not self._done.wait(0.1):
                 pass
         except BaseException:
-            self._cancel()
-            self._done.wait()
+            # The worker signals once its loop runs (or it failed); it never does if the interruption
+            # came before the thread was created.
+            if self._started.wait(2):
+                self._cancel()
+                self._done.wait()
             raise
         self._thread.join()
         if self._error is not None:
