@@ -40,6 +40,11 @@ CELLS: list[tuple[str, list[str]]] = [
     ("from eternaltwin import User\n\nalice = User.search('alice')[0]\n%et user {alice.identifier}", []),
     ("User.search(limit=4, offset=8)", []),
     (
+        "from eternaltwin.connections import connections\n\n"
+        "connections['sandbox'].archive.hammerfest_user('hammerfest.fr', '127')",
+        [],
+    ),
+    (
         "from eternaltwin.tokens import Token\n\n"
         "Token(access_token='not-shown', refresh_token='not-shown', expires_in=3600, token_type='Bearer')",
         [],
