@@ -21,7 +21,14 @@ from eternaltwin.exceptions import ConfigurationError
 if TYPE_CHECKING:
     import aiohttp
 
-__all__ = ["ASYNC_BACKENDS", "AiohttpTransport", "async_transport", "resolve_backend", "tls_context"]
+__all__ = [
+    "ASYNC_BACKENDS",
+    "AiohttpTransport",
+    "async_transport",
+    "pool_limits",
+    "resolve_backend",
+    "tls_context",
+]
 
 #: The values of the ``async_backend`` connection option.
 ASYNC_BACKENDS = ("auto", "aiohttp", "httpx")
@@ -61,12 +68,16 @@ def resolve_backend(name: str) -> Backend:
     raise ConfigurationError(f"async_backend must be one of {', '.join(ASYNC_BACKENDS)}; got {name!r}.")
 
 
+def pool_limits(max_connections: int) -> httpx.Limits:
+    """httpx's pool limits for a connection: ``max_connections`` open, all of them kept alive."""
+    return httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+
+
 def async_transport(backend: Backend, *, verify_ssl: bool, max_connections: int) -> httpx.AsyncBaseTransport:
     """A new transport for an async client's pool (create it inside the event loop that will use it)."""
     if backend == "aiohttp":
         return AiohttpTransport(verify_ssl=verify_ssl, max_connections=max_connections)
-    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-    return httpx.AsyncHTTPTransport(verify=tls_context(verify_ssl), limits=limits)
+    return httpx.AsyncHTTPTransport(verify=tls_context(verify_ssl), limits=pool_limits(max_connections))
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):

@@ -171,9 +171,6 @@ class ClientABC:
         self._origin = f"{parts.scheme}://{parts.netloc}"
         # Waiting for a free pooled connection is not limited: max_connections queues requests on purpose.
         self._httpx_timeout = httpx.Timeout(self.timeout, pool=None)
-        self._httpx_limits = httpx.Limits(
-            max_connections=self.max_connections, max_keepalive_connections=self.max_connections
-        )
         self._timeout_extension = self._httpx_timeout.as_dict()
         self.users = self._user_client_class(self)
         self.archive = self._archive_client_class(self)

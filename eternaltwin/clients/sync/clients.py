@@ -11,7 +11,7 @@ import httpx
 
 from eternaltwin.clients._flows import Sleep, to_response, transport_error
 from eternaltwin.clients._operations import SyncSender
-from eternaltwin.clients._transports import tls_context
+from eternaltwin.clients._transports import pool_limits, tls_context
 from eternaltwin.clients.abc.clients import ClientABC
 from eternaltwin.clients.sync.archive import ArchiveClient
 from eternaltwin.clients.sync.clock import ClockClient
@@ -61,7 +61,7 @@ class Eternaltwin(SyncSender, ClientABC):
                         transport=self._transport,  # type: ignore[arg-type]
                         verify=tls_context(self.verify_ssl),
                         timeout=self._httpx_timeout,
-                        limits=self._httpx_limits,
+                        limits=pool_limits(self.max_connections),
                         follow_redirects=self.allow_redirects,
                         headers={"User-Agent": self.user_agent},
                     )
