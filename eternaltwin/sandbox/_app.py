@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
@@ -262,26 +263,36 @@ def _archive_reply(request: Request, kind: GameKind, server: str, account_id: st
     return JsonResponse(archive_view(account, state.store))
 
 
+def _game_server_reply(
+    request: Request,
+    kind: GameKind,
+    servers: Collection[str],
+    parse_id: Callable[[str], int | None],
+    missing: str,
+) -> Response:
+    """An archive route with a game server and a numeric id in its path."""
+    _context(request)
+    server, raw_id = request.path_params["server"], request.path_params["user_id"]
+    number = parse_id(raw_id)
+    if server not in servers or number is None:
+        raise _archive_bad_path()
+    return _archive_reply(request, kind, server, str(number), missing)
+
+
 @handles_errors
 async def hammerfest_user(request: Request) -> Response:
     """GET /api/v1/archive/hammerfest/{server}/users/{user_id} (spec §4.8)."""
-    _context(request)
-    server, raw_id = request.path_params["server"], request.path_params["user_id"]
-    number = parse_hammerfest_id(raw_id)
-    if server not in HAMMERFEST_SERVERS or number is None:
-        raise _archive_bad_path()
-    return _archive_reply(request, "hammerfest", server, str(number), "HammerfestUserNotFound")
+    return _game_server_reply(
+        request, "hammerfest", HAMMERFEST_SERVERS, parse_hammerfest_id, "HammerfestUserNotFound"
+    )
 
 
 @handles_errors
 async def dinoparc_user(request: Request) -> Response:
     """GET /api/v1/archive/dinoparc/{server}/users/{user_id} (spec §4.8)."""
-    _context(request)
-    server, raw_id = request.path_params["server"], request.path_params["user_id"]
-    number = parse_dinoparc_id(raw_id)
-    if server not in DINOPARC_SERVERS or number is None:
-        raise _archive_bad_path()
-    return _archive_reply(request, "dinoparc", server, str(number), "DinoparcUserNotFound")
+    return _game_server_reply(
+        request, "dinoparc", DINOPARC_SERVERS, parse_dinoparc_id, "DinoparcUserNotFound"
+    )
 
 
 @handles_errors
