@@ -103,6 +103,7 @@ class Connections(Generic[C]):
             raise TypeError(f"a connection is an Eternaltwin client, got {type(client).__name__}")
         previous = self._connections.get(alias)
         self._connections[alias] = client
+        client.alias = alias
         if previous is not None and previous is not client:
             self._discard(previous)
 
@@ -152,10 +153,10 @@ class Connections(Generic[C]):
             raise ConfigurationError(
                 f"{source}: expected a dict of options such as {{'url': ...}}, got {type(options).__name__}."
             )
-        config.check_keys(options, source)
-        checked = {k: v for k, v in options.items() if k not in ("transport", "sleep")}
-        config.validate_options(**checked, source=source)
-        return self.client_class(**options)
+        settings = config.validate_options(**options, source=source)
+        return self.client_class.from_settings(
+            settings, transport=options.get("transport"), sleep=options.get("sleep")
+        )
 
     def create_connection(self, alias: str, **kwargs: Any) -> C:
         """Build a client from ``kwargs`` and register it under ``alias`` (replacing one of that name).
@@ -207,6 +208,8 @@ class Connections(Generic[C]):
     def _replace(self, clients: dict[str, C]) -> None:
         old = list(self._connections.values())
         self._connections = clients
+        for alias, client in clients.items():
+            client.alias = alias
         if self._active not in clients:
             # The active alias is gone with the old connections: fall back rather than point at nothing.
             self._active = config.DEFAULT_ALIAS

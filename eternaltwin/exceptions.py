@@ -39,6 +39,7 @@ __all__ = [
     "ConfigurationError",
     "ConnectionFailed",
     "EternalTwinError",
+    "EternaltwinWarning",
     "InvalidStateError",
     "InvalidUserIdError",
     "MissingCredentialsError",
@@ -63,6 +64,11 @@ _BODY_PREVIEW = 500
 
 class EternalTwinError(Exception):
     """Base class of every exception raised by the kit."""
+
+
+class EternaltwinWarning(UserWarning):
+    """Base class of the kit's warnings: something worth knowing that does not stop the work (the server's
+    data changed during a bulk fetch, for instance)."""
 
 
 class InvalidStateError(EternalTwinError):
@@ -167,6 +173,9 @@ class TransportError(EternalTwinError):
         The request that failed.
     """
 
+    #: How many times the request was sent, the client's retries included.
+    attempts: int = 1
+
     def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
         super().__init__(message)
         self.method = method
@@ -208,13 +217,38 @@ class PageFetchError(EternalTwinError):
     The error that ended the last attempt is ``__cause__``.
     """
 
-    def __init__(self, offset: int, limit: int, attempts: int, cause: BaseException) -> None:
+    def __init__(self, offset: int, limit: int, attempts: int, cause: BaseException | None) -> None:
         self.offset = offset
         self.limit = limit
         self.attempts = attempts
+        #: ``(offset, rows)`` of each missing part (the failed page alone, unless made by :meth:`missing`).
+        self.gaps: list[tuple[int, int]] = [(offset, limit)]
         what = "the match count (limit=0)" if limit == 0 else f"the page at offset {offset} (limit {limit})"
         tries = "once" if attempts == 1 else f"{attempts} times"
         super().__init__(f"Could not fetch {what}, asked {tries}: {cause}")
+
+    @classmethod
+    def missing(cls, promised: int, received: int, gaps: list[tuple[int, int]]) -> PageFetchError:
+        """The error for rows the server's count promised that did not come, even when asked again.
+
+        Parameters
+        ----------
+        promised, received : int
+            The rows the count promised, and those received.
+        gaps : list of (offset, rows)
+            The parts still missing.
+        """
+        offset, limit = gaps[0] if gaps else (received, promised - received)
+        error = cls.__new__(cls)
+        EternalTwinError.__init__(
+            error,
+            f"The server counted {promised} matching users but sent {received}: the rows at "
+            + ", ".join(f"offset {start} ({rows} missing)" for start, rows in gaps)
+            + " did not come, even when asked again. Nothing is returned rather than a partial result; "
+            "try again later.",
+        )
+        error.offset, error.limit, error.attempts, error.gaps = offset, limit, 2, list(gaps)
+        return error
 
 
 class UserFetchError(EternalTwinError):
@@ -254,6 +288,9 @@ class RequestError(EternalTwinError):
     code : str or None
         The server's error code (the ``error`` member of a JSON error body), e.g. ``"UserNotFound"``.
     """
+
+    #: How many times the request was sent, the client's retries included.
+    attempts: int = 1
 
     def __init__(self, response: Response, message: str | None = None) -> None:
         self.response = response

@@ -23,7 +23,7 @@ from eternaltwin.tokens import Token
 
 if TYPE_CHECKING:
     from eternaltwin.archive import DinoparcUser, HammerfestUser, TwinoidUser
-    from eternaltwin.users import SearchPage, User
+    from eternaltwin.users import SearchPage, SearchRecords, User
 
 __all__ = [
     "Call",
@@ -312,6 +312,24 @@ def parse_search_page(offset: int, limit: int, using: str | None = None) -> Call
         )
 
     return parse
+
+
+def parse_search_records(response: Response) -> SearchRecords:
+    """A search reply checked, its items kept as JSON records."""
+    from eternaltwin.users import SearchRecords
+
+    return _checked(response, "search page", SearchRecords.from_json)
+
+
+def parse_user_record(response: Response) -> Mapping[str, Any]:
+    """A user object checked (a JSON object with a string ``id``), kept as JSON."""
+
+    def build(data: Any) -> Mapping[str, Any]:
+        obj = expect_mapping(data, "user")
+        require_str(obj, "id", "user")
+        return obj
+
+    return _checked(response, "user", build)
 
 
 def parse_count(response: Response) -> int:

@@ -31,13 +31,14 @@ from eternaltwin.tokens import Token
 
 if TYPE_CHECKING:
     from eternaltwin.clients.abc.clients import ClientABC
-    from eternaltwin.users import User
+    from eternaltwin.users import SearchPage, User
 
 __all__ = [
     "RETRY_STATUSES",
     "Flow",
     "RetryPolicy",
     "Sleep",
+    "UserPages",
     "execute",
     "login_with_code",
     "refresh_if_expired",
@@ -60,7 +61,6 @@ class Sleep:
     seconds: float
 
 
-Step: TypeAlias = "httpx.Request | Sleep"
 Flow: TypeAlias = Generator["httpx.Request | Sleep", "Response | None", T]
 
 
@@ -107,24 +107,33 @@ def to_response(response: httpx.Response) -> Response:
 
 
 def transport_error(exc: httpx.HTTPError, request: httpx.Request) -> TransportError:
-    """The kit's exception for an httpx failure that left no response (the one place they are translated)."""
+    """The kit's exception for an httpx failure that left no response (the one place they are translated);
+    its ``__cause__`` is ``exc``."""
     method, url = request.method, str(request.url.copy_with(query=None))
+    error: TransportError
     if isinstance(exc, httpx.TimeoutException):
-        return RequestTimeout(f"{method} {url} timed out ({type(exc).__name__}).", method=method, url=url)
-    detail = str(exc) or type(exc).__name__
-    if isinstance(exc, httpx.TransportError):
-        return ConnectionFailed(f"{method} {url} failed: {detail}", method=method, url=url)
-    return TransportError(f"{method} {url} failed: {detail}", method=method, url=url)
+        error = RequestTimeout(f"{method} {url} timed out ({type(exc).__name__}).", method=method, url=url)
+    elif isinstance(exc, httpx.TransportError):
+        error = ConnectionFailed(f"{method} {url} failed: {exc or type(exc).__name__}", method=method, url=url)
+    else:
+        error = TransportError(f"{method} {url} failed: {exc or type(exc).__name__}", method=method, url=url)
+    error.__cause__ = exc
+    return error
 
 
-def send(policy: RetryPolicy, request: httpx.Request, retryable: bool) -> Flow[Response]:
-    """Send ``request``; retry it (when ``retryable``) on connection failures and on 429/502/503/504."""
+def send(policy: RetryPolicy, request: httpx.Request, retryable: bool) -> Flow[tuple[Response, int]]:
+    """Send ``request``; retry it (when ``retryable``) on connection failures and on 429/502/503/504.
+
+    Returns the last response and how many times the request was sent; a transport error that ends it
+    carries that number as its ``attempts``.
+    """
     attempt = 0
     while True:
         try:
             response = yield request
-        except ConnectionFailed as exc:
-            if not retryable or attempt >= policy.max_retries:
+        except TransportError as exc:
+            exc.attempts = attempt + 1
+            if not isinstance(exc, ConnectionFailed) or not retryable or attempt >= policy.max_retries:
                 if attempt:
                     exc.add_note(f"(gave up after {attempt} retries)")
                 raise
@@ -132,10 +141,10 @@ def send(policy: RetryPolicy, request: httpx.Request, retryable: bool) -> Flow[R
         else:
             assert response is not None
             if not retryable or response.status_code not in RETRY_STATUSES or attempt >= policy.max_retries:
-                return response
+                return response, attempt + 1
             wait = policy.delay_after(response, attempt)
             if wait is None:
-                return response
+                return response, attempt + 1
             delay = wait
         attempt += 1
         yield Sleep(delay)
@@ -147,9 +156,11 @@ def execute(client: ClientABC, call: Call[T]) -> Flow[T]:
     if isinstance(token, Token) and token.refresh_token and client.client_secret is not None:
         yield from refresh_if_expired(client, token)
     request = client.build_request(call)
-    response = yield from send(client.retry_policy, request, call.retryable)
+    response, attempts = yield from send(client.retry_policy, request, call.retryable)
     if call.raise_on_error and response.status_code >= 300:
-        raise request_error_for(response)
+        error = request_error_for(response)
+        error.attempts = attempts
+        raise error
     return call.parse(response)
 
 
@@ -177,20 +188,72 @@ def refresh_if_expired(client: ClientABC, token: Token) -> Flow[None]:
         client._refreshing.discard(id(token))
 
 
-def user_of_token(client: ClientABC, token: Token | str, using: str | None) -> Flow[User]:
+def user_of_token(client: ClientABC, token: Token | str) -> Flow[User]:
     """The user a token belongs to: ``auth/self`` for the id, then the user's full view."""
     user_id = yield from execute(client, _calls.auth_self(token).parsed(_calls.parse_self_user_id))
     user_token = token if isinstance(token, Token) else None
-    call = _calls.get_user(user_id, token).parsed(_calls.parse_user(using, user_token))
+    call = _calls.get_user(user_id, token).parsed(_calls.parse_user(client.alias, user_token))
     return (yield from execute(client, call))
 
 
 def login_with_code(
-    client: ClientABC, code: str, callback_state: str, expected_state: str | None, using: str | None
+    client: ClientABC, code: str, callback_state: str, expected_state: str | None
 ) -> Flow[User]:
-    """The end of an OAuth login: check the state, exchange the code, fetch the user, remember it."""
+    """The end of an OAuth login: check the state, exchange the code, fetch the user, remember it.
+
+    The state is checked when the flow is built, before any request (so a bad state raises at the call).
+    """
     client.validate_state(callback_state, expected_state)
+    return _login(client, code)
+
+
+def _login(client: ClientABC, code: str) -> Flow[User]:
     token = yield from execute(client, _calls.token_from_code(code))
-    user = yield from user_of_token(client, token, using)
+    user = yield from user_of_token(client, token)
     client.user = user
     return user
+
+
+class UserPages:
+    """The pages of a search walked one after the other (``iter_users``): which page to ask next, and
+    which of its users are new.
+
+    Both clients drive it the same way: ``while (flow := pages.next_flow()) is not None:`` run the flow,
+    then yield what :meth:`accept` returns. Offsets are counted here (what was received from where it was
+    asked), never taken from the server's echo; the walk ends at the end of the count, at an empty page, or
+    at a page that brings no user not seen yet, so that a server (or a cache) that ignores ``offset`` and
+    answers the first page again cannot make it loop forever.
+
+    Raises
+    ------
+    ValueError
+        For a ``page_size`` that is not a positive int.
+    """
+
+    __slots__ = ("_client", "_done", "_offset", "_query", "_seen", "_size")
+
+    def __init__(self, client: ClientABC, query: str | None, page_size: int) -> None:
+        if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
+            raise ValueError(f"page_size must be a positive int, got {page_size!r}")
+        self._client = client
+        self._query = query
+        self._size = page_size
+        self._offset = 0
+        self._seen: set[str] = set()
+        self._done = False
+
+    def next_flow(self) -> Flow[SearchPage] | None:
+        """The flow that fetches the next page, or None when the walk is over."""
+        if self._done:
+            return None
+        offset, size = self._offset, self._size
+        call = _calls.search_users(self._query, size, offset)
+        return execute(self._client, call.parsed(_calls.parse_search_page(offset, size, self._client.alias)))
+
+    def accept(self, page: SearchPage) -> list[User]:
+        """The users of ``page`` not seen before, in order; decides whether another page follows."""
+        fresh = [user for user in page if user.identifier not in self._seen]
+        self._seen.update(user.identifier for user in fresh)
+        self._offset += len(page)
+        self._done = not fresh or self._offset >= page.count
+        return fresh

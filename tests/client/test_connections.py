@@ -314,17 +314,17 @@ def test_configure_from_env_mapping_and_errors() -> None:
 
 
 def test_async_backend_option_is_validated(monkeypatch: pytest.MonkeyPatch) -> None:
-    from eternaltwin.clients import _transports
+    from eternaltwin import config
 
     with pytest.raises(ConfigurationError, match=r"async_backend must be one of auto, aiohttp, httpx"):
         AsyncEternaltwin(url="http://127.0.0.1:9/", async_backend="curl")
     with pytest.raises(ConfigurationError, match=r"async_backend.*'auto', 'aiohttp' or 'httpx'"):
         AsyncEternaltwin(url="http://127.0.0.1:9/", async_backend=3)  # type: ignore[arg-type]
-    monkeypatch.setattr(_transports, "_has_aiohttp", lambda: False)
+    monkeypatch.setattr(config, "_has_aiohttp", lambda: False)
     with pytest.raises(ConfigurationError, match=r"pip install 'eternaltwin-kit\[fast\]'"):
         AsyncEternaltwin(url="http://127.0.0.1:9/", async_backend="aiohttp")
     # "auto" falls back to httpx's own pool when aiohttp is missing.
-    assert _transports.resolve_backend("auto") == "httpx"
+    assert config.resolve_backend("auto") == "httpx"
     registry: Connections[AsyncEternaltwin] = Connections(AsyncEternaltwin)
     registry.configure(default={"url": "http://127.0.0.1:9/", "async_backend": "httpx"})
     assert registry.get_connection().async_backend == "httpx"

@@ -21,7 +21,6 @@ from typing import Any
 import httpx
 import pytest
 
-from eternaltwin import _bulk
 from eternaltwin.connections import async_connections, connections
 from eternaltwin.sandbox import Sandbox
 
@@ -151,12 +150,17 @@ class FakeServer:
 @pytest.fixture
 async def fake(all_records: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Any]:
     """``(server, configure)``: a FakeServer over ``all_records``; ``configure(**options)`` points both
-    registries' ``default`` at it (``max_retries=0`` unless given). Page-level retries do not wait."""
-    monkeypatch.setattr(_bulk, "RETRY_BACKOFF", 0.0)
+    registries' ``default`` at it (``max_retries=0`` unless given; retries do not wait)."""
     server = FakeServer(all_records)
 
     def configure(**options: Any) -> FakeServer:
-        settings = {"url": FAKE_URL, "transport": httpx.MockTransport(server), "max_retries": 0, **options}
+        settings = {
+            "url": FAKE_URL,
+            "transport": httpx.MockTransport(server),
+            "max_retries": 0,
+            "retry_backoff": 0.0,
+            **options,
+        }
         connections.configure(default=settings)
         async_connections.configure(default=settings)
         return server
