@@ -105,15 +105,14 @@ async def fetch_search(
     run = _SearchRun(client, query, sink, total, details, concurrency)
     run.bar = _progress_bar(progress, total > FEW_PAGES * PAGE_SIZE, total, "Users", "user")
     try:
-        await _all(run.worker() for _ in range(min(concurrency, -(-total // PAGE_SIZE))))
-        await run.fill_gaps()
+        await run.fetch_all()
     finally:
         if run.bar is not None:
             run.bar.close()
     if run.rows < total:
         now = await _page_request(client.count_users(query), 0, 0)
         if (now if limit is None else min(limit, now)) >= total:
-            raise PageFetchError.missing(total, run.rows, run.gaps)
+            raise PageFetchError.missing(total, run.rows, run.gaps, run.duplicates)
         warnings.warn(
             f"The server's count of matching users went from {count} to {now} during the fetch "
             f"(users deleted meanwhile?): the result has {run.rows} rows.",
@@ -170,6 +169,7 @@ class _SearchRun:
         self.sink = sink
         self.total = total
         self.details = details
+        self.concurrency = concurrency
         self.gate = asyncio.Semaphore(concurrency)
         self.bar: Any = None
         self.next_offset = 0
@@ -178,6 +178,24 @@ class _SearchRun:
         self.gaps: list[tuple[int, int]] = []  # (offset, rows) asked for and not received
         self.seen: set[str] = set()
         self.duplicates = 0
+        self.extra = 0  # rows asked for past the count, to make up for duplicates
+
+    async def fetch_all(self) -> None:
+        """Fetch the pages, ask again for what short pages left out, and go on past them if it came."""
+        while True:
+            workers = min(self.concurrency, -(-(self.end - self.next_offset) // PAGE_SIZE))
+            await _all(self.worker() for _ in range(max(workers, 0)))
+            if self.duplicates > self.extra:  # each user seen twice pushed one user past the end
+                self.gaps.append((self.total + self.extra, self.duplicates - self.extra))
+                self.extra = self.duplicates
+            if not self.gaps:
+                return
+            await self.fill_gaps()
+            if self.gaps or self.next_offset >= self.total:
+                if self.next_offset < self.total:  # never asked: the short page looked like the end
+                    self.gaps.append((self.next_offset, self.total - self.next_offset))
+                return
+            self.end = self.total  # the short page was not the end after all: go on
 
     async def worker(self) -> None:
         """Take the next page until there is none (page work is created here, never ahead)."""
@@ -185,23 +203,28 @@ class _SearchRun:
             offset = self.next_offset
             self.next_offset += PAGE_SIZE
             size = min(PAGE_SIZE, self.total - offset)
-            received = await self.fetch(offset, size)
-            if received < size:
-                self.gaps.append((offset + received, size - received))
-                self.end = min(self.end, offset + received)
+            served = await self.fetch(offset, size)
+            if served < size:
+                self.gaps.append((offset + served, size - served))
+                self.end = min(self.end, offset + served)
 
     async def fetch(self, offset: int, size: int) -> int:
-        """Fetch rows ``offset`` to ``offset + size`` into the sink; return how many came (a server whose
-        maximum limit is below ``size`` answers short pages: the rest is asked for at once)."""
+        """Fetch rows ``offset`` to ``offset + size`` into the sink; return how many the server served
+        (a server whose maximum limit is below ``size`` answers short pages: the rest is asked at once)."""
         records: list[Mapping[str, Any]] = []
-        while len(records) < size:
-            start, want = offset + len(records), size - len(records)
+        served = 0
+        while served < size:
+            start, want = offset + served, size - served
             async with self.gate:
                 reply = await _page_request(self.client.search_records(self.query, want, start), start, want)
-            more = self.fresh(reply.items[:want])
+            more = reply.items[:want]
             if not more:
                 break
-            records.extend(more)
+            served += len(more)
+            fresh = self.fresh(more)
+            if not fresh:  # only users already seen: a server that ignores offset would loop forever
+                break
+            records.extend(fresh)
         if self.details:
             await self.complete(records)
         if records:
@@ -209,7 +232,7 @@ class _SearchRun:
             self.rows += len(records)
             if self.bar is not None:
                 self.bar.update(len(records))
-        return len(records)
+        return served
 
     def fresh(self, records: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         """``records`` without the users already received."""
@@ -231,9 +254,9 @@ class _SearchRun:
         """Ask once more for the rows that short pages left out, now that the other pages are in."""
         gaps, self.gaps = self.gaps, []
         for offset, size in sorted(gaps):
-            received = await self.fetch(offset, size)
-            if received < size:
-                self.gaps.append((offset + received, size - received))
+            served = await self.fetch(offset, size)
+            if served < size:
+                self.gaps.append((offset + served, size - served))
 
 
 async def _records(

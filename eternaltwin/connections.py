@@ -23,6 +23,7 @@ from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 from eternaltwin import config
+from eternaltwin import users as _users
 from eternaltwin.clients.abc.clients import ClientABC
 from eternaltwin.clients.asyncio.clients import Eternaltwin as AsyncEternaltwin
 from eternaltwin.clients.sync.clients import Eternaltwin
@@ -351,6 +352,10 @@ class Connections(Generic[C]):
 connections: Connections[Eternaltwin] = Connections(Eternaltwin)
 #: The async clients, by alias.
 async_connections: Connections[AsyncEternaltwin] = Connections(AsyncEternaltwin)
+
+# User's high-level API (User.get(using=...)...) finds its connections here: the model module never
+# imports the registries, they hand themselves down to it.
+_users._registries = (connections, async_connections)
 
 
 def _registries(registry: Connections[Any] | None) -> list[Connections[Any]]:

@@ -228,24 +228,32 @@ class PageFetchError(EternalTwinError):
         super().__init__(f"Could not fetch {what}, asked {tries}: {cause}")
 
     @classmethod
-    def missing(cls, promised: int, received: int, gaps: list[tuple[int, int]]) -> PageFetchError:
+    def missing(
+        cls, promised: int, received: int, gaps: list[tuple[int, int]], duplicates: int = 0
+    ) -> PageFetchError:
         """The error for rows the server's count promised that did not come, even when asked again.
 
         Parameters
         ----------
         promised, received : int
-            The rows the count promised, and those received.
+            The rows the count promised, and the distinct users received.
         gaps : list of (offset, rows)
             The parts still missing.
+        duplicates : int
+            How many users came more than once (a server that ignores ``offset`` sends only those).
         """
         offset, limit = gaps[0] if gaps else (received, promised - received)
+        parts = []
+        if gaps:
+            where = ", ".join(f"offset {start} ({rows} missing)" for start, rows in gaps)
+            parts.append(f"the rows at {where} did not come, even when asked again")
+        if duplicates:
+            parts.append(f"{duplicates} user(s) came more than once (does the server ignore offset?)")
         error = cls.__new__(cls)
         EternalTwinError.__init__(
             error,
-            f"The server counted {promised} matching users but sent {received}: the rows at "
-            + ", ".join(f"offset {start} ({rows} missing)" for start, rows in gaps)
-            + " did not come, even when asked again. Nothing is returned rather than a partial result; "
-            "try again later.",
+            f"The server counted {promised} matching users but sent {received}: {'; '.join(parts)}. "
+            "Nothing is returned rather than a partial result; try again later.",
         )
         error.offset, error.limit, error.attempts, error.gaps = offset, limit, 2, list(gaps)
         return error

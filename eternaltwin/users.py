@@ -3,8 +3,9 @@
 This module holds data, parsed from any of the API's user shapes. :class:`User` also carries the older
 client's high-level API (``User.get``, ``User.search``, ``User.count``... each taking ``using=``, the
 connection alias): each of those classmethods is one line that finds the client of ``using`` in the
-connection registries (:func:`_client`, the one hook from this module up to them) and calls that client's
-operation (:class:`~eternaltwin.clients.abc.clients.ClientABC`), which does the work.
+connection registries (:func:`_client`; the registries put themselves in :data:`_registries`, this module
+never imports them) and calls that client's operation (:class:`~eternaltwin.clients.abc.clients.ClientABC`),
+which does the work.
 """
 
 from __future__ import annotations
@@ -25,13 +26,14 @@ from eternaltwin._parsing import (
     require_str,
 )
 from eternaltwin._repr import RichRepr
-from eternaltwin.exceptions import UnexpectedResponseError
+from eternaltwin.exceptions import UnexpectedResponseError, UnknownAliasError
 
 if TYPE_CHECKING:
     from pandas import DataFrame
 
     from eternaltwin.clients.asyncio.clients import Eternaltwin as AsyncEternaltwin
     from eternaltwin.clients.sync.clients import Eternaltwin
+    from eternaltwin.connections import Connections
     from eternaltwin.tokens import Token
 
 __all__ = ["GAME_SITES", "LinkedAccount", "SearchPage", "SearchRecords", "User"]
@@ -561,6 +563,12 @@ class SearchRecords:
         )
 
 
+#: The connection registries ``(connections, async_connections)``, where User's high-level API finds the
+#: client of ``using``. This module never imports them (they sit layers above it):
+#: :mod:`eternaltwin.connections` puts them here when it is imported, which any configuration does.
+_registries: tuple[Connections[Eternaltwin], Connections[AsyncEternaltwin]] | None = None
+
+
 @overload
 def _client(using: str | None, *, asynchronous: Literal[False] = False) -> Eternaltwin: ...
 @overload
@@ -568,12 +576,15 @@ def _client(using: str | None, *, asynchronous: Literal[True]) -> AsyncEternaltw
 def _client(using: str | None, *, asynchronous: bool = False) -> Eternaltwin | AsyncEternaltwin:
     """The client of ``using`` (the active alias when None), sync or async.
 
-    The one import from this module up to the connection registries, on purpose: the older client's API
-    finds its connection from the data class. Everything else in this module is plain data.
+    Raises
+    ------
+    UnknownAliasError
+        No connection of that alias (none at all when nothing configured any).
     """
-    from eternaltwin.connections import async_connections, connections
-
-    return (async_connections if asynchronous else connections).get_connection(using)
+    if _registries is None:  # eternaltwin.connections was never imported, so nothing is configured
+        raise UnknownAliasError(using or "default", [])
+    sync, asynchronous_ = _registries
+    return (asynchronous_ if asynchronous else sync).get_connection(using)
 
 
 def _display_name(value: Any) -> str | None:

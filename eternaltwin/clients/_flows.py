@@ -114,7 +114,9 @@ def transport_error(exc: httpx.HTTPError, request: httpx.Request) -> TransportEr
     if isinstance(exc, httpx.TimeoutException):
         error = RequestTimeout(f"{method} {url} timed out ({type(exc).__name__}).", method=method, url=url)
     elif isinstance(exc, httpx.TransportError):
-        error = ConnectionFailed(f"{method} {url} failed: {exc or type(exc).__name__}", method=method, url=url)
+        error = ConnectionFailed(
+            f"{method} {url} failed: {exc or type(exc).__name__}", method=method, url=url
+        )
     else:
         error = TransportError(f"{method} {url} failed: {exc or type(exc).__name__}", method=method, url=url)
     error.__cause__ = exc

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import httpx
@@ -86,6 +86,9 @@ class FakeServer:
         Concurrent requests now and at most (requests are held ``delay`` seconds).
     max_limit : int
         The largest page served (100, like the sandbox).
+    rewrite : callable or None
+        ``rewrite(offset, limit, reply) -> reply``: changes a search reply before it is sent (a page that
+        comes back empty or short, a count that lies, a server that ignores ``offset``...).
     """
 
     def __init__(self, records: list[dict[str, Any]], *, short: bool = False, delay: float = 0.0) -> None:
@@ -98,6 +101,7 @@ class FakeServer:
         self.requests: list[tuple[str, Any]] = []
         self.in_flight = 0
         self.max_in_flight = 0
+        self.rewrite: Callable[[int, int, dict[str, Any]], dict[str, Any]] | None = None
         self._by_id = {record["id"]: record for record in records}
 
     def count(self, kind: str, key: Any) -> int:
@@ -144,6 +148,8 @@ class FakeServer:
         if self.short:
             items = [{"type": "User", "id": r["id"], "display_name": r["display_name"]} for r in items]
         reply = {"offset": offset, "limit": limit, "count": len(self.records), "items": items}
+        if self.rewrite is not None:
+            reply = self.rewrite(offset, limit, reply)
         return httpx.Response(200, json=reply)
 
 

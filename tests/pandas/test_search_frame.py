@@ -13,6 +13,7 @@ import eternaltwin.pandas as frames
 from eternaltwin.connections import async_connections, connections
 from eternaltwin.exceptions import (
     ConnectionFailed,
+    EternaltwinWarning,
     NotFoundError,
     PageFetchError,
     RateLimitedError,
@@ -312,3 +313,128 @@ async def test_user_search_frame_and_asearch_frame(pd_connected: Sandbox) -> Non
     pd.testing.assert_frame_equal(await User.asearch_frame("an", progress=False), expected)
     pd.testing.assert_frame_equal(User.search_frame("an", progress=False, concurrency=2), expected)
     assert len(User.search_frame(limit=7, using="default")) == 7
+
+
+# -- what the count promises is checked, never trusted blindly ------------------------------------------
+
+
+def test_an_empty_page_in_the_middle_is_asked_again(fake: FakeFixture) -> None:
+    server, configure = fake
+    configure()
+    served: list[int] = []
+
+    def once_empty(offset: int, limit: int, reply: dict[str, Any]) -> dict[str, Any]:
+        served.append(offset)
+        return {**reply, "items": []} if offset == 300 and served.count(300) == 1 else reply
+
+    server.rewrite = once_empty
+    frame = frames.search_frame(progress=False)
+    pd.testing.assert_frame_equal(frame, users_frame(server.records))
+    assert served.count(300) == 2
+
+
+def test_rows_the_count_promised_that_never_come_raise_naming_the_offsets(fake: FakeFixture) -> None:
+    server, configure = fake
+    configure()
+
+    def short_then_empty(offset: int, limit: int, reply: dict[str, Any]) -> dict[str, Any]:
+        if offset == 300:
+            return {**reply, "items": []}
+        if offset == 500:
+            return {**reply, "items": reply["items"][:50]}  # short: the rest is asked at 550...
+        if offset == 550:
+            return {**reply, "items": []}  # ... and never comes
+        return reply
+
+    server.rewrite = short_then_empty
+    server.delay = 0.001  # several pages in flight, as over a network: 500 is asked before 300 answers
+    with pytest.raises(
+        PageFetchError, match=r"offset 300 \(100 missing\), offset 550 \(50 missing\)"
+    ) as caught:
+        frames.search_frame(progress=False)
+    error = caught.value
+    assert error.gaps[:2] == [(300, 100), (550, 50)]
+    # Whatever was not asked after the empty page (it looked like the end) is named too.
+    missing = sum(rows for _, rows in error.gaps)
+    assert f"sent {1003 - missing}:" in str(error)
+    assert server.count("page", 300) == 2 and server.count("page", 550) == 2
+
+
+def test_a_count_that_went_down_meanwhile_gives_a_warning_not_an_error(fake: FakeFixture) -> None:
+    server, configure = fake
+    configure()
+    counts = iter([1003, 900])
+
+    def deleted(offset: int, limit: int, reply: dict[str, Any]) -> dict[str, Any]:
+        if limit == 0:
+            return {**reply, "count": next(counts)}
+        return {**reply, "items": reply["items"][: max(0, 900 - offset)]}
+
+    server.rewrite = deleted
+    with pytest.warns(EternaltwinWarning, match=r"from 1003 to 900.* 900 rows"):
+        frame = frames.search_frame(progress=False)
+    assert frame["id"].tolist() == [record["id"] for record in server.records[:900]]
+
+
+def test_a_user_inserted_during_the_fetch_is_not_returned_twice(fake: FakeFixture) -> None:
+    server, configure = fake
+    configure()
+    newcomer = {**server.records[0], "id": "00000000-0000-4000-8000-000000000001", "display_name": "New"}
+    records = list(server.records)
+
+    def insert_after_the_first_page(offset: int, limit: int, reply: dict[str, Any]) -> dict[str, Any]:
+        if offset == 0 and limit:
+            records.insert(50, newcomer)  # everyone from row 50 on moves one place down
+            return reply
+        items = records[offset : offset + limit]
+        return {**reply, "count": len(records) if limit == 0 else len(server.records), "items": items}
+
+    server.rewrite = insert_after_the_first_page
+    with pytest.warns(EternaltwinWarning, match="came twice"):
+        frame = frames.search_frame(progress=False, concurrency=1)
+    assert frame["id"].is_unique
+    assert len(frame) == 1003
+
+
+def test_a_huge_count_creates_no_work_of_its_own(fake: FakeFixture) -> None:
+    server, configure = fake
+    configure()
+
+    def liar(offset: int, limit: int, reply: dict[str, Any]) -> dict[str, Any]:
+        return {**reply, "count": 10**8}
+
+    server.rewrite = liar
+    with pytest.raises(PageFetchError, match="counted 100000000"):
+        frames.search_frame(progress=False, concurrency=8)
+    pages = [key for kind, key in server.requests if kind == "page" and key != "count"]
+    assert len(pages) <= 11 + 8 + 1  # the real pages, one per worker past the end, and the gap asked again
+
+
+async def test_iter_search_ends_against_a_server_that_ignores_offset(fake: FakeFixture) -> None:
+    from eternaltwin.users import User
+
+    server, configure = fake
+    configure()
+    server.rewrite = lambda offset, limit, reply: {**reply, "offset": 0, "items": server.records[:limit]}
+    users = [user async for user in User.aiter_search(page_size=100)]
+    assert [user.identifier for user in users] == [record["id"] for record in server.records[:100]]
+    assert server.count("page", 100) == 1 and server.count("page", 200) == 0
+
+
+async def test_iter_search_advances_by_what_it_received(fake: FakeFixture) -> None:
+    from eternaltwin.users import User
+
+    server, configure = fake
+    server.max_limit = 30
+    configure()
+    users = [user async for user in User.aiter_search(page_size=100)]
+    assert [user.identifier for user in users] == [record["id"] for record in server.records]
+
+
+def test_a_server_that_ignores_offset_in_a_bulk_fetch(fake: FakeFixture) -> None:
+    server, configure = fake
+    configure()
+    server.rewrite = lambda offset, limit, reply: {**reply, "items": server.records[:limit]}
+    with pytest.raises(PageFetchError, match=r"sent 100: .*came more than once"):
+        frames.search_frame(progress=False)
+    assert len(server.requests) < 40
