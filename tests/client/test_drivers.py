@@ -9,6 +9,7 @@ import textwrap
 from typing import Any
 
 import httpx
+import pytest
 
 from eternaltwin.clients import endpoints
 from eternaltwin.clients.asyncio.clients import Eternaltwin as AsyncEternaltwin
@@ -129,10 +130,8 @@ def test_the_sync_driver_closes_its_flow_when_interrupted() -> None:
 
     client = SyncEternaltwin(url="http://etwin.test/", transport=httpx.MockTransport(refuse))
     try:
-        try:
+        with pytest.raises(KeyboardInterrupt):
             client._run(flow())
-        except KeyboardInterrupt:
-            pass
         assert closed == [True]
     finally:
         client.close()
