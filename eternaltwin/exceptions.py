@@ -28,6 +28,7 @@ contain secrets: tokens and client secrets are masked before they reach a messag
 
 from __future__ import annotations
 
+import difflib
 import json
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
@@ -145,17 +146,24 @@ class UnknownAliasError(ConfigurationError, KeyError):
     It is also a :class:`KeyError`, as the older client raised one.
     """
 
-    def __init__(self, alias: str, known: list[str]) -> None:
+    def __init__(self, alias: str, known: list[str], registry: str = "connections") -> None:
         self.alias = alias
         self.known = sorted(known)
         if self.known:
             where = "configured aliases: " + ", ".join(repr(a) for a in self.known)
         else:
             where = "no alias is configured"
+        close = difflib.get_close_matches(str(alias), self.known, n=1, cutoff=0.6)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        # create_connection adds one and keeps the others (configure() would replace them all).
+        add = (
+            f"{registry}.create_connection({alias!r}, url=...)"
+            if self.known
+            else f"configure({alias}={{'url': ...}})"
+        )
         message = (
-            f"No connection named {alias!r} ({where}). Configure one with "
-            f"eternaltwin.connections.configure({alias}={{'url': ...}}), configure_from_file() "
-            f"or the ETERNALTWIN_URL environment variable."
+            f"No connection named {alias!r} ({where}).{hint} Add one with eternaltwin.connections.{add}, "
+            f"or set the ETERNALTWIN_URL environment variable for 'default'."
         )
         super().__init__(message)
         self.message = message
