@@ -11,6 +11,7 @@ its async twin, which are the only places that do I/O.
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeAlias, TypeVar
@@ -171,23 +172,44 @@ REFRESH_POLL_SECONDS = 0.01
 REFRESH_WAIT_SECONDS = 30.0
 
 
+#: The tokens (by id) whose refresh is under way, in any client of this process, sync or async, in any
+#: thread: a token shared by the twins of one alias is refreshed once.
+_refreshing: set[int] = set()
+_refreshing_lock = threading.Lock()
+
+
+def _claim_refresh(token: Token) -> bool:
+    """Mark ``token`` as being refreshed by the caller; False when someone else already is (atomic)."""
+    with _refreshing_lock:
+        if id(token) in _refreshing:
+            return False
+        _refreshing.add(id(token))
+        return True
+
+
 def refresh_if_expired(client: ClientABC, token: Token) -> Flow[None]:
     """Refresh ``token`` in place if it has expired, once even when several calls need it at once.
 
     Refresh tokens may rotate (each can be used once), so concurrent calls holding the same expired
-    token must not each send the refresh grant: the first one does, the others wait for it.
+    token must not each send the refresh grant: the first one does (whichever client, sync or async,
+    and thread it runs in), the others wait for it and then find the token fresh.
     """
     waited = 0.0
-    while id(token) in client._refreshing and waited < REFRESH_WAIT_SECONDS:
+    while True:
+        if not token.has_expired() or client.client_id is None:
+            return
+        if _claim_refresh(token):
+            break
+        if waited >= REFRESH_WAIT_SECONDS:  # the other refresh is stuck: do it here after all
+            _refreshing.add(id(token))
+            break
         yield Sleep(REFRESH_POLL_SECONDS)
         waited += REFRESH_POLL_SECONDS
-    if not token.has_expired() or client.client_id is None:
-        return
-    client._refreshing.add(id(token))
     try:
         yield from execute(client, _calls.token_refresh(token))
     finally:
-        client._refreshing.discard(id(token))
+        with _refreshing_lock:
+            _refreshing.discard(id(token))
 
 
 def user_of_token(client: ClientABC, token: Token | str) -> Flow[User]:

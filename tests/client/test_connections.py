@@ -383,10 +383,7 @@ def test_a_plain_use_is_the_default_for_every_thread_and_nested_blocks_restore(c
 
     from eternaltwin import connections as module
 
-    for alias in ("one", "two"):
-        module.configure(
-            default={"url": connected.url}, one={"url": connected.url}, two={"url": connected.url}
-        )
+    module.configure(default={"url": connected.url}, one={"url": connected.url}, two={"url": connected.url})
     module.use("one")  # both registries
     assert (connections.active, async_connections.active) == ("one", "one")
     found: list[str] = []

@@ -6,12 +6,13 @@ import ast
 import asyncio
 import inspect
 import textwrap
+import time
 from typing import Any
 
 import httpx
 import pytest
 
-from eternaltwin.clients import endpoints
+from eternaltwin.clients import _flows, endpoints
 from eternaltwin.clients.asyncio.clients import Eternaltwin as AsyncEternaltwin
 from eternaltwin.clients.sync.clients import Eternaltwin as SyncEternaltwin
 from eternaltwin.tokens import Token
@@ -106,7 +107,7 @@ async def test_a_call_cancelled_during_a_refresh_does_not_hold_up_the_next() -> 
         await first_refresh_sent.wait()
         stuck.cancel()
         await asyncio.gather(stuck, return_exceptions=True)
-        assert client._refreshing == set()
+        assert id(token) not in _flows._refreshing
 
         await client.users.me(token=token)
         assert waits == []  # no polling for a refresh that nobody is doing
@@ -134,4 +135,112 @@ def test_the_sync_driver_closes_its_flow_when_interrupted() -> None:
             client._run(flow())
         assert closed == [True]
     finally:
+        client.close()
+
+
+class _RotatingTokenServer:
+    """A token endpoint whose refresh tokens can be used once (a second use answers 400
+    ``RefreshTokenNotFound``), and whose first refresh is held until ``release`` is set."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.release = threading.Event()
+        self.grants: list[str] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        import json
+
+        if request.url.path != endpoints.TOKEN:
+            return httpx.Response(200, json={"type": "AccessToken"})
+        refresh = json.loads(request.content)["refresh_token"]
+        with self.lock:
+            self.grants.append(refresh)
+            first = len(self.grants) == 1
+            used = self.grants.count(refresh) > 1
+        if first:
+            assert self.release.wait(10), "the test never released the first refresh"
+        if used:
+            return httpx.Response(400, json={"error": "RefreshTokenNotFound"})
+        body = {"access_token": "fresh", "expires_in": 3600, "token_type": "Bearer", "refresh_token": "r2"}
+        return httpx.Response(200, json=body)
+
+
+async def test_one_refresh_for_a_token_shared_by_the_sync_and_async_twins() -> None:
+    import threading
+
+    server = _RotatingTokenServer()
+    transport = httpx.MockTransport(server)
+    token = Token(access_token="old", expires_in=0, token_type="Bearer", refresh_token="r1")
+
+    async def waiting(seconds: float) -> None:
+        server.release.set()  # the async call is waiting for the sync one's refresh: let it finish
+        await asyncio.sleep(0.001)
+
+    sync_client = SyncEternaltwin(url="http://etwin.test/", transport=transport, **CREDENTIALS)
+    async_client = AsyncEternaltwin(
+        url="http://etwin.test/", transport=transport, sleep=waiting, **CREDENTIALS
+    )
+    failures: list[BaseException] = []
+
+    def sync_call() -> None:
+        try:
+            sync_client.users.me(token=token)
+        except BaseException as error:  # re-raised below, in the test's thread
+            failures.append(error)
+
+    thread = threading.Thread(target=sync_call)
+    try:
+        thread.start()
+        while not server.grants:  # the sync refresh is on the wire (held by the server)
+            await asyncio.sleep(0.001)
+        await async_client.users.me(token=token)
+        await asyncio.to_thread(thread.join)
+        assert failures == []
+        assert server.grants == ["r1"] and token.access_token == "fresh"
+    finally:
+        server.release.set()
+        sync_client.close()
+        await async_client.aclose()
+
+
+def test_one_refresh_for_many_threads_of_one_sync_client() -> None:
+    import threading
+
+    server = _RotatingTokenServer()
+    waiters: set[int] = set()
+    lock = threading.Lock()
+
+    def waiting(seconds: float) -> None:
+        with lock:
+            waiters.add(threading.get_ident())
+            if len(waiters) == 7:  # every other thread waits for the first one's refresh
+                server.release.set()
+        time.sleep(0.001)
+
+    client = SyncEternaltwin(
+        url="http://etwin.test/", transport=httpx.MockTransport(server), sleep=waiting, **CREDENTIALS
+    )
+    token = Token(access_token="old", expires_in=0, token_type="Bearer", refresh_token="r1")
+    start = threading.Barrier(8)
+    failures: list[BaseException] = []
+
+    def call() -> None:
+        start.wait()
+        try:
+            client.users.me(token=token)
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=call) for _ in range(8)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failures == []
+        assert server.grants == ["r1"]
+    finally:
+        server.release.set()
         client.close()

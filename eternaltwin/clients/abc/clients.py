@@ -195,7 +195,6 @@ class ClientABC:
         #: The alias this client is registered under (set by the registry; recorded on the users it reads).
         self.alias: str | None = None
         self.user: User | None = None
-        self._refreshing: set[int] = set()  # ids of the tokens being refreshed (see _flows)
         self._transport = transport
         self._sleep_override = sleep
         # How the driver waits between retries: the injected function, else the flavour's own sleep.
