@@ -22,11 +22,11 @@ What the server's ``count`` promises is checked, never trusted blindly:
 from __future__ import annotations
 
 import asyncio
-import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from eternaltwin.exceptions import EternalTwinError, EternaltwinWarning, PageFetchError, UserFetchError
+from eternaltwin.clients._calls import SEARCH_PAGE_LIMIT
+from eternaltwin.exceptions import EternalTwinError, PageFetchError, UserFetchError, warn
 
 if TYPE_CHECKING:
     from eternaltwin.clients.asyncio.clients import Eternaltwin as AsyncEternaltwin
@@ -36,7 +36,7 @@ __all__ = ["FEW_PAGES", "FEW_USERS", "PAGE_SIZE", "Sink", "check_options", "fetc
 T = TypeVar("T")
 
 #: Users per page: the server's maximum ``limit``.
-PAGE_SIZE = 100
+PAGE_SIZE = SEARCH_PAGE_LIMIT
 #: A progress bar is shown (``progress=None``) for more pages than this...
 FEW_PAGES = 3
 #: ... or, when fetching users' full records, for more users than this.
@@ -113,18 +113,14 @@ async def fetch_search(
         now = await _page_request(client.count_users(query), 0, 0)
         if (now if limit is None else min(limit, now)) >= total:
             raise PageFetchError.missing(total, run.rows, run.gaps, run.duplicates)
-        warnings.warn(
+        warn(
             f"The server's count of matching users went from {count} to {now} during the fetch "
-            f"(users deleted meanwhile?): the result has {run.rows} rows.",
-            EternaltwinWarning,
-            stacklevel=2,
+            f"(users deleted meanwhile?): the result has {run.rows} rows."
         )
     if run.duplicates:
-        warnings.warn(
+        warn(
             f"{run.duplicates} user(s) came twice (the server's data changed during the fetch): each is kept "
-            "once.",
-            EternaltwinWarning,
-            stacklevel=2,
+            "once."
         )
     return run.rows
 

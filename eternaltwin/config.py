@@ -49,8 +49,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
 
-from eternaltwin.exceptions import ConfigurationError
-from eternaltwin.keys import Key, as_key
+from eternaltwin.exceptions import ConfigurationError, warn
+from eternaltwin.keys import MIN_SECRET_BYTES, HS256Key, Key, as_key
 
 __all__ = [
     "ASYNC_BACKENDS",
@@ -175,7 +175,14 @@ def _state_key(source: str | None, key: str, value: Any) -> Key | None:
         raise _type_error(source, key, "a string or an eternaltwin.keys.Key", value)
     if isinstance(value, str | bytes) and not value:
         raise ConfigurationError(f"{_where(source)}{key} is empty.")
-    return as_key(value)
+    checked = as_key(value)
+    if isinstance(checked, HS256Key) and checked.is_short:
+        warn(
+            f"{_where(source)}{key} is shorter than {MIN_SECRET_BYTES} bytes: the OAuth state it signs "
+            "travels through the browser, where a short secret can be guessed offline. Use "
+            "secrets.token_urlsafe(32).",
+        )
+    return checked
 
 
 def _backend(source: str | None, key: str, value: Any) -> str:
@@ -295,8 +302,12 @@ def _build_url(source: str | None, scheme: Any, host: Any, port: Any, prefix: An
         raise _type_error(source, "host", "a non-empty string", host)
     if scheme not in ("http", "https"):
         raise ConfigurationError(f"{_where(source)}scheme must be 'http' or 'https', got {scheme!r}.")
+    if isinstance(port, str) and port.isascii() and port.isdigit():
+        port = int(port)  # the older client's users pass it from the environment, as a string
     if port is not None and (isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536):
-        raise ConfigurationError(f"{_where(source)}port must be an int between 1 and 65535, got {port!r}.")
+        raise ConfigurationError(
+            f"{_where(source)}port must be an int between 1 and 65535 (digits in a string will do), got {port!r}."
+        )
     if not isinstance(prefix, str):
         raise _type_error(source, "prefix", "a string", prefix)
     if not prefix.startswith("/"):

@@ -30,6 +30,9 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
+import sys
+import warnings
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +61,7 @@ __all__ = [
     "UserFetchError",
     "ValidationError",
     "request_error_for",
+    "warn",
 ]
 
 _BODY_PREVIEW = 500
@@ -70,6 +74,15 @@ class EternalTwinError(Exception):
 class EternaltwinWarning(UserWarning):
     """Base class of the kit's warnings: something worth knowing that does not stop the work (the server's
     data changed during a bulk fetch, for instance)."""
+
+
+def warn(message: str, category: type[Warning] = EternaltwinWarning) -> None:
+    """Warn, pointing at the first caller outside the kit (the line of the user's code that led here)."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    level, frame = 2, sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        level, frame = level + 1, frame.f_back  # type: ignore[assignment]
+    warnings.warn(message, category, stacklevel=level)
 
 
 class InvalidStateError(EternalTwinError):

@@ -155,13 +155,15 @@ def send(policy: RetryPolicy, request: httpx.Request, retryable: bool) -> Flow[t
 
 def execute(client: ClientABC, call: Call[T]) -> Flow[T]:
     """Run one call: refresh an expired token first if possible, send with retries, check, parse."""
-    token = call.token
-    if isinstance(token, Token) and token.refresh_token and client.client_secret is not None:
-        yield from refresh_if_expired(client, token)
+    # (No local of this frame holds a token: a verbose traceback shows locals, and call's repr masks it.)
+    if isinstance(call.token, Token) and call.token.refresh_token and client.client_secret is not None:
+        yield from refresh_if_expired(client, call.token)
     request = client.build_request(call)
     response, attempts = yield from send(client.retry_policy, request, call.retryable)
     if call.raise_on_error and response.status_code >= 300:
         error = request_error_for(response)
+        if call.hint and response.status_code in (400, 422):
+            error = request_error_for(response, f"{error} ({call.hint})")
         error.attempts = attempts
         raise error
     return call.parse(response)
@@ -227,7 +229,7 @@ def login_with_code(
 
     The state is checked when the flow is built, before any request (so a bad state raises at the call).
     """
-    client.validate_state(callback_state, expected_state)
+    client._accept_state(callback_state, expected_state)
     return _login(client, code)
 
 

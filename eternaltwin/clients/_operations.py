@@ -101,7 +101,9 @@ class operation(Generic[P, T]):
         run = obj._run  # type: ignore[attr-defined]
 
         def method(*args: P.args, **kwargs: P.kwargs) -> Any:
-            return run(build(obj, *args, **kwargs))
+            flow = build(obj, *args, **kwargs)
+            del args, kwargs  # they may hold tokens or codes, which a verbose traceback would show
+            return run(flow)
 
         method.__name__ = self.__name__
         method.__qualname__ = self.__qualname__

@@ -9,6 +9,8 @@ that sends requests and the lifetime of their pooled httpx client.
 from __future__ import annotations
 
 import base64
+import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
@@ -24,7 +26,7 @@ from eternaltwin.clients._calls import Call
 from eternaltwin.clients._flows import Flow, RetryPolicy
 from eternaltwin.clients._operations import operation
 from eternaltwin.config import ConnectionSettings
-from eternaltwin.exceptions import InvalidStateError, MissingCredentialsError, NotAuthenticatedError
+from eternaltwin.exceptions import InvalidStateError, MissingCredentialsError, NotAuthenticatedError, warn
 from eternaltwin.keys import Key
 from eternaltwin.states import State
 from eternaltwin.tokens import Token
@@ -47,6 +49,8 @@ T = TypeVar("T")
 _C = TypeVar("_C", bound="ClientABC")
 
 _CREDENTIALS = ("client_id", "client_secret", "redirect_uri", "state_key")
+_STATES_LOCK = threading.Lock()
+_API_ROOT = "/api/v1"
 
 
 class _Setting(Generic[T]):
@@ -195,12 +199,17 @@ class ClientABC:
         #: The alias this client is registered under (set by the registry; recorded on the users it reads).
         self.alias: str | None = None
         self.user: User | None = None
+        self._used_states: dict[str, float] = {}  # states accepted by a login, until they expire
         self._transport = transport
         self._sleep_override = sleep
         # How the driver waits between retries: the injected function, else the flavour's own sleep.
         self._sleep: Callable[[float], Any] = sleep or self._wait
         parts = urlsplit(settings.url)
-        self._origin = f"{parts.scheme}://{parts.netloc}"
+        path = parts.path.rstrip("/")
+        if path.endswith(_API_ROOT):  # the older client's habit: a url at the API's root means its server
+            path = path[: -len(_API_ROOT)]
+        #: What endpoint paths are joined onto: the url's origin and path (a server under a prefix).
+        self._base = f"{parts.scheme}://{parts.netloc}{path}"
         # Waiting for a free pooled connection is not limited: max_connections queues requests on purpose.
         self._httpx_timeout = httpx.Timeout(settings.timeout, pool=None)
         self._timeout_extension = self._httpx_timeout.as_dict()
@@ -234,8 +243,11 @@ class ClientABC:
     # -- requests (no I/O) --------------------------------------------------------------------------
 
     def _join(self, endpoint: str) -> str:
+        """The url of ``endpoint``: a path from the server's root (``/api/v1/users``) goes under the url's
+        own path (``https://example.org/etwin/`` serves ``/etwin/api/v1/users``); anything else is joined
+        as a browser would."""
         if endpoint.startswith("/") and not endpoint.startswith("//"):
-            return self._origin + endpoint
+            return self._base + endpoint
         return urljoin(self.url, endpoint)
 
     def build_request(self, call: Call[Any]) -> httpx.Request:
@@ -252,8 +264,10 @@ class ClientABC:
         if call.basic_auth:
             headers["Authorization"] = "Basic " + self._basic_auth_token()
         elif call.token is not None:
-            access = call.token.access_token if isinstance(call.token, Token) else call.token
-            headers["Authorization"] = f"Bearer {access}"
+            # Inline, so that no local of this frame holds the access token (tracebacks may show locals).
+            headers["Authorization"] = "Bearer " + (
+                call.token.access_token if isinstance(call.token, Token) else call.token
+            )
         if call.headers:
             if call.token is not None and any(k.lower() == "authorization" for k in call.headers):
                 headers.pop("Authorization", None)
@@ -348,6 +362,34 @@ class ClientABC:
         decoded = State.from_jwt(state, self.url, self.state_key)
         if expected is not None and state != expected:
             raise InvalidStateError("The state does not match the one that was sent.", state)
+        return decoded
+
+    def _accept_state(self, state: str, expected: str | None) -> State:
+        """Check the state of a login's callback, once: :meth:`validate_state`, then refuse a state this
+        connection has already accepted (a replayed redirect), and warn when nothing says it is the state
+        this browser was sent with.
+
+        Raises
+        ------
+        InvalidStateError
+        """
+        decoded = self.validate_state(state, expected)
+        with _STATES_LOCK:
+            now = time.time()
+            self._used_states = {jwt: exp for jwt, exp in self._used_states.items() if exp > now}
+            if state in self._used_states:
+                raise InvalidStateError(
+                    "This state was already used for a login on this connection: a redirect cannot be "
+                    "replayed. Start a new login.",
+                    state,
+                )
+            self._used_states[state] = decoded.exp
+        if expected is None:
+            warn(
+                "complete_login / from_authorization_code without expected_state accepts any state signed "
+                "with this connection's state_key, including one an attacker started in their own browser "
+                "(login CSRF): pass the state that start_authorization() returned for this browser."
+            )
         return decoded
 
     # -- API methods (one definition for sync and async) ---------------------------------------------
