@@ -306,7 +306,7 @@ def _build_url(source: str | None, scheme: Any, host: Any, port: Any, prefix: An
         port = int(port)  # the older client's users pass it from the environment, as a string
     if port is not None and (isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536):
         raise ConfigurationError(
-            f"{_where(source)}port must be an int between 1 and 65535 (digits in a string will do), got {port!r}."
+            f"{_where(source)}port must be an int between 1 and 65535 (or its digits), got {port!r}."
         )
     if not isinstance(prefix, str):
         raise _type_error(source, "prefix", "a string", prefix)
