@@ -38,6 +38,9 @@ class Token(RichRepr):
     Notes
     -----
     The access and refresh tokens are secrets: they never appear in ``repr`` or in displays.
+
+    A token is renewed in place (a refresh updates its access token, expiry and refresh token), so it
+    compares and hashes by identity: a token in a set or a dict key stays findable after a refresh.
     """
 
     __slots__ = ("access_token", "expiration", "expires_in", "refresh_token", "token_type")
@@ -93,14 +96,6 @@ class Token(RichRepr):
     def can_refresh(self) -> bool:
         """Whether a refresh token is available."""
         return bool(self.refresh_token)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Token):
-            return NotImplemented
-        return self.access_token == other.access_token and self.refresh_token == other.refresh_token
-
-    def __hash__(self) -> int:
-        return hash((self.access_token, self.refresh_token))
 
     def __repr__(self) -> str:
         state = "expired" if self.has_expired() else f"expires in {int(self.seconds_left)}s"

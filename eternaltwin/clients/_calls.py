@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import quote
 
 from eternaltwin._parsing import expect_mapping, parse_datetime, require_str
+from eternaltwin._secrets import mask
 from eternaltwin.clients import endpoints
 from eternaltwin.exceptions import InvalidUserIdError, UnexpectedResponseError
 from eternaltwin.responses import Response
@@ -23,7 +24,7 @@ from eternaltwin.tokens import Token
 
 if TYPE_CHECKING:
     from eternaltwin.archive import DinoparcUser, HammerfestUser, TwinoidUser
-    from eternaltwin.users import SearchPage, User
+    from eternaltwin.users import SearchPage, SearchRecords, User
 
 __all__ = [
     "Call",
@@ -47,6 +48,9 @@ U = TypeVar("U")
 #: Keyword arguments accepted by the clients' ``get``/``post`` and passed on to the request.
 REQUEST_KWARGS = frozenset({"params", "json", "data", "content", "headers", "cookies"})
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
+#: The most users a search page holds (the sandbox's maximum, and the page size of bulk fetches; the real
+#: server's is not documented).
+SEARCH_PAGE_LIMIT = 100
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -54,7 +58,7 @@ def _response(response: Response) -> Response:
     return response
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Call(Generic[T]):
     """One request to make and how to read its answer.
 
@@ -76,6 +80,8 @@ class Call(Generic[T]):
         Raise a :class:`~eternaltwin.exceptions.RequestError` for a status >= 300 (else parse anyway).
     action : str
         What the call does, for messages ("the token exchange"...).
+    hint : str
+        Added to the message of a 400 or 422 answer: what was probably wrong with the request.
     """
 
     method: str
@@ -91,11 +97,28 @@ class Call(Generic[T]):
     basic_auth: bool = False
     raise_on_error: bool = True
     action: str = "this request"
+    hint: str = ""
 
     @property
     def retryable(self) -> bool:
         """Whether the call may be sent again after a failure (idempotent methods only)."""
         return self.method in _IDEMPOTENT
+
+    def __repr__(self) -> str:
+        # Bodies and tokens hold secrets (codes, refresh tokens, access tokens): a verbose traceback, a
+        # debugger or an error tracker shows this repr, so it says only what is there, never its value.
+        parts = [f"{self.method} {self.path} ({self.action})"]
+        if self.params:
+            parts.append(f"params={sorted(self.params)}")
+        for name in ("json", "data", "content", "headers", "cookies"):
+            value = getattr(self, name)
+            if value is not None:
+                parts.append(f"{name}={sorted(value) if isinstance(value, Mapping) else mask(b'?')}")
+        if self.token is not None:
+            parts.append(f"token={mask('?')}")
+        if self.basic_auth:
+            parts.append("basic_auth")
+        return f"<Call {' '.join(parts)}>"
 
     def parsed(self, parse: Callable[[Response], U]) -> Call[U]:
         """The same request, read with another parser."""
@@ -114,6 +137,7 @@ class Call(Generic[T]):
             self.basic_auth,
             self.raise_on_error,
             self.action,
+            self.hint,
         )
 
 
@@ -280,6 +304,12 @@ def search_users(
     query: str | None = None, limit: int = 20, offset: int = 0, token: Token | str | None = None
 ) -> Call[Response]:
     """``GET /api/v1/users?q=&limit=&offset=`` (a None query is sent as an empty string)."""
+    hint = ""
+    if isinstance(limit, int) and limit > SEARCH_PAGE_LIMIT:
+        hint = (
+            f"limit={limit}: a search page holds at most {SEARCH_PAGE_LIMIT} users; "
+            "User.iter_search() or User.search_frame() fetch more, a page at a time"
+        )
     return Call(
         method="GET",
         path=endpoints.USERS,
@@ -287,6 +317,7 @@ def search_users(
         params={"q": "" if query is None else query, "limit": limit, "offset": offset},
         token=token,
         action="searching users",
+        hint=hint,
     )
 
 
@@ -312,6 +343,24 @@ def parse_search_page(offset: int, limit: int, using: str | None = None) -> Call
         )
 
     return parse
+
+
+def parse_search_records(response: Response) -> SearchRecords:
+    """A search reply checked, its items kept as JSON records."""
+    from eternaltwin.users import SearchRecords
+
+    return _checked(response, "search page", SearchRecords.from_json)
+
+
+def parse_user_record(response: Response) -> Mapping[str, Any]:
+    """A user object checked (a JSON object with a string ``id``), kept as JSON."""
+
+    def build(data: Any) -> Mapping[str, Any]:
+        obj = expect_mapping(data, "user")
+        require_str(obj, "id", "user")
+        return obj
+
+    return _checked(response, "user", build)
 
 
 def parse_count(response: Response) -> int:

@@ -8,16 +8,20 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 import httpx
 
-from eternaltwin.clients._flows import Sleep, to_response, transport_error
+from eternaltwin.clients._flows import Sleep, UserPages, to_response, transport_error
 from eternaltwin.clients._operations import AsyncSender
-from eternaltwin.clients._transports import async_transport, resolve_backend
+from eternaltwin.clients._transports import async_transport
 from eternaltwin.clients.abc.clients import ClientABC
 from eternaltwin.clients.asyncio.archive import ArchiveClient
 from eternaltwin.clients.asyncio.clock import ClockClient
 from eternaltwin.clients.asyncio.users import UserClient
+from eternaltwin.config import resolve_backend
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
     from eternaltwin.clients._flows import Flow
+    from eternaltwin.users import User
 
 __all__ = ["Eternaltwin"]
 
@@ -50,6 +54,10 @@ class Eternaltwin(AsyncSender, ClientABC):
     _http: httpx.AsyncClient | None = None
     _http_loop: asyncio.AbstractEventLoop | None = None
 
+    @staticmethod
+    async def _wait(seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
     @property
     def http(self) -> httpx.AsyncClient:
         """The pooled :class:`httpx.AsyncClient` of the running event loop (created on first use)."""
@@ -71,28 +79,36 @@ class Eternaltwin(AsyncSender, ClientABC):
         return http
 
     async def _run(self, flow: Flow[T]) -> T:
-        """The async driver: send the flow's requests, sleep its sleeps, return its result."""
+        """The async driver: the sync client's ``_run`` with ``await`` (a test keeps them equal)."""
         http = self.http
         follow = self.allow_redirects
+        sleep = self._sleep
         try:
             step = next(flow)
             while True:
-                if type(step) is Sleep:
-                    await (self._sleep_override or asyncio.sleep)(step.seconds)
+                if isinstance(step, Sleep):
+                    await sleep(step.seconds)
                     step = flow.send(None)
                     continue
-                assert isinstance(step, httpx.Request)
                 try:
                     response = await http.send(step, follow_redirects=follow)
                 except httpx.HTTPError as exc:
-                    error = transport_error(exc, step)
-                    error.__cause__ = exc
-                    step = flow.throw(error)
+                    step = flow.throw(transport_error(exc, step))
                 else:
                     step = flow.send(to_response(response))
         except StopIteration as stop:
             result: T = stop.value
             return result
+        finally:
+            flow.close()
+
+    async def iter_users(self, query: str | None = None, page_size: int = 100) -> AsyncIterator[User]:
+        """Async :meth:`~eternaltwin.clients.sync.clients.Eternaltwin.iter_users`
+        (``async for user in client.iter_users(...)``)."""
+        pages = UserPages(self, query, page_size)
+        while (flow := pages.next_flow()) is not None:
+            for user in pages.accept(await self._run(flow)):
+                yield user
 
     async def aclose(self) -> None:
         """Close the pooled connections (the client stays usable: a new pool opens on next use)."""

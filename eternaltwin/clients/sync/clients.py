@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 import httpx
 
-from eternaltwin.clients._flows import Sleep, to_response, transport_error
+from eternaltwin.clients._flows import Sleep, UserPages, to_response, transport_error
 from eternaltwin.clients._operations import SyncSender
 from eternaltwin.clients._transports import pool_limits, tls_context
 from eternaltwin.clients.abc.clients import ClientABC
@@ -18,7 +18,10 @@ from eternaltwin.clients.sync.clock import ClockClient
 from eternaltwin.clients.sync.users import UserClient
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from eternaltwin.clients._flows import Flow
+    from eternaltwin.users import User
 
 __all__ = ["Eternaltwin"]
 
@@ -49,6 +52,10 @@ class Eternaltwin(SyncSender, ClientABC):
     clock: ClockClient
     _http: httpx.Client | None = None
 
+    @staticmethod
+    def _wait(seconds: float) -> None:
+        time.sleep(seconds)
+
     @property
     def http(self) -> httpx.Client:
         """The pooled :class:`httpx.Client` (created on first use)."""
@@ -68,28 +75,48 @@ class Eternaltwin(SyncSender, ClientABC):
         return http
 
     def _run(self, flow: Flow[T]) -> T:
-        """The sync driver: send the flow's requests, sleep its sleeps, return its result."""
+        """The sync driver: send the flow's requests, sleep its sleeps, return its result.
+
+        The async client's driver is the same function with ``await`` (a test keeps them equal). The flow
+        is closed however the call ends, so that its ``finally`` clauses run (a refresh under way is
+        marked done even when the call is interrupted).
+        """
         http = self.http
         follow = self.allow_redirects
+        sleep = self._sleep
         try:
             step = next(flow)
             while True:
-                if type(step) is Sleep:
-                    (self._sleep_override or time.sleep)(step.seconds)
+                if isinstance(step, Sleep):
+                    sleep(step.seconds)
                     step = flow.send(None)
                     continue
-                assert isinstance(step, httpx.Request)
                 try:
                     response = http.send(step, follow_redirects=follow)
                 except httpx.HTTPError as exc:
-                    error = transport_error(exc, step)
-                    error.__cause__ = exc
-                    step = flow.throw(error)
+                    step = flow.throw(transport_error(exc, step))
                 else:
                     step = flow.send(to_response(response))
         except StopIteration as stop:
             result: T = stop.value
             return result
+        finally:
+            flow.close()
+
+    def iter_users(self, query: str | None = None, page_size: int = 100) -> Iterator[User]:
+        """Every user matching ``query``, a page of ``page_size`` fetched at a time as iteration goes.
+
+        Pages are asked at the offsets this client counts itself (not those the server echoes), and the
+        iteration stops at the end of the count, or at a page that brings no user not seen yet (a server
+        that ignores ``offset``).
+
+        Yields
+        ------
+        User
+        """
+        pages = UserPages(self, query, page_size)
+        while (flow := pages.next_flow()) is not None:
+            yield from pages.accept(self._run(flow))
 
     def close(self) -> None:
         """Close the pooled connections (the client stays usable: a new pool opens on next use)."""
