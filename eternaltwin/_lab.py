@@ -275,9 +275,12 @@ def run_notebooks(
     ------
     FileNotFoundError
         When there is no notebook to run, or one of ``names`` matches none (before anything runs).
+    RuntimeError
+        When nbclient or nbconvert is not installed (the ``notebook`` extra brings them).
     """
     folder = demo_notebooks() if directory is None else Path(directory)
     selected = select_notebooks(find_notebooks(folder), names)
+    _require_runner()
     from nbconvert import HTMLExporter
 
     out = Path(output)
@@ -297,6 +300,16 @@ def run_notebooks(
         written.append(target)
         echo(f"ran {notebook_path.name} in {time.perf_counter() - started:.1f}s -> {target}")
     return written
+
+
+def _require_runner() -> None:
+    """Raise a RuntimeError naming the extra when the headless runner's libraries are missing."""
+    missing = [name for name in ("nbformat", "nbclient", "nbconvert") if not _has_module(name)]
+    if missing:
+        raise RuntimeError(
+            f"Running notebooks headless needs {', '.join(missing)}, which are not installed here: "
+            f'pip install "eternaltwin-kit[notebook]".'
+        )
 
 
 def launch_lab(

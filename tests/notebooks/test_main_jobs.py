@@ -109,3 +109,16 @@ def test_a_name_that_matches_nothing_is_an_error(tmp_path: Path, capsys: pytest.
     error = capsys.readouterr().err
     assert "No notebook matches 'helo': the notebooks are 01-hello, 02-other" in error
     assert not output.exists(), "nothing runs when a name matches nothing"
+
+
+def test_notebooks_without_the_runner_names_the_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _notebook(tmp_path / "01-hello.ipynb", "1")
+    monkeypatch.setattr(_lab, "_has_module", lambda name: name != "nbconvert")
+
+    assert main(["notebooks", "--dir", str(tmp_path), "--output", str(tmp_path / "html")]) == 2
+
+    error = capsys.readouterr().err
+    assert "Running notebooks headless needs nbconvert" in error
+    assert 'pip install "eternaltwin-kit[notebook]"' in error
