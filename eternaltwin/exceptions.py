@@ -22,6 +22,9 @@
         ├── RateLimitedError         429 (``retry_after`` in seconds, when the server said)
         └── ServerError              5xx
 
+One warning: :class:`OlderClientWarning` (a ``UserWarning``), from ``import eternaltwin`` when the older
+``eternaltwin`` 1.0 distribution is installed too.
+
 Lower-level errors (``httpx`` ones) are translated in one place, the clients' send path. Messages never
 contain secrets: tokens and client secrets are masked before they reach a message.
 """
@@ -49,6 +52,7 @@ __all__ = [
     "MissingCredentialsError",
     "NotAuthenticatedError",
     "NotFoundError",
+    "OlderClientWarning",
     "PageFetchError",
     "RateLimitedError",
     "RequestError",
@@ -366,6 +370,16 @@ class RateLimitedError(RequestError):
 
 class ServerError(RequestError):
     """The server failed (5xx)."""
+
+
+class OlderClientWarning(UserWarning):
+    """The older ``eternaltwin`` distribution (1.0) is installed beside this kit.
+
+    Both install the same ``eternaltwin`` package, so each overwrites the other's files, and uninstalling
+    either deletes files the other needs; ``pip check`` sees nothing wrong. ``import eternaltwin`` warns
+    once with the commands that fix it: uninstall both, then reinstall the kit (which runs code written
+    for 1.0 unchanged).
+    """
 
 
 def _error_code(content: bytes) -> str | None:
