@@ -25,6 +25,12 @@
 One warning: :class:`OlderClientWarning` (a ``UserWarning``), from ``import eternaltwin`` when the older
 ``eternaltwin`` 1.0 distribution is installed too.
 
+Warnings (not stopping the work) have their own root::
+
+    EternaltwinWarning (UserWarning)  the server's data changed during a bulk fetch, a short state_key,
+    │                                 a login finished without expected_state...
+    └── OlderClientWarning           the older ``eternaltwin`` distribution is installed beside the kit
+
 Lower-level errors (``httpx`` ones) are translated in one place, the clients' send path. Messages never
 contain secrets: tokens and client secrets are masked before they reach a message.
 """
@@ -372,7 +378,7 @@ class ServerError(RequestError):
     """The server failed (5xx)."""
 
 
-class OlderClientWarning(UserWarning):
+class OlderClientWarning(EternaltwinWarning):
     """The older ``eternaltwin`` distribution (1.0) is installed beside this kit.
 
     Both install the same ``eternaltwin`` package, so each overwrites the other's files, and uninstalling
