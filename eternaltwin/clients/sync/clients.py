@@ -27,6 +27,7 @@ __all__ = ["Eternaltwin"]
 
 T = TypeVar("T")
 
+
 class Eternaltwin(SyncSender, ClientABC):
     """A synchronous connection to an Eternaltwin server, on one pooled :class:`httpx.Client`.
 
