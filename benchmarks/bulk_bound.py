@@ -132,7 +132,7 @@ def main() -> None:
             for name, run in contenders.items():
                 rows = run(server.url)  # warm-up, and a check
                 assert rows == options.users, (name, rows)
-                results[name] = best_of(options.repeat, lambda run=run: run(server.url))
+                results[name] = best_of(options.repeat, lambda run=run, url=server.url: run(url))
         finally:
             server.close()
         bound = (1 + math.ceil(pages / options.concurrency)) * latency / 1000
