@@ -161,12 +161,13 @@ class Connections(Generic[C]):
         del self[alias]
 
     def _discard(self, client: C) -> None:
-        """Close a sync client that no alias holds any more (async pools need ``aclose``)."""
+        """Close a client that no alias holds any more (calls in flight on it finish first)."""
         if any(held is client for held in self._connections.values()):  # identity: clients compare by config
             return
-        close = getattr(client, "close", None)
-        if callable(close):
-            close()
+        if isinstance(client, AsyncEternaltwin):
+            client.close_soon()  # on its event loop, as soon as that loop can: nothing here can await
+        elif isinstance(client, Eternaltwin):
+            client.close()
 
     # -- building -----------------------------------------------------------------------------------
 

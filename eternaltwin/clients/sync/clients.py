@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from types import TracebackType
-from typing import TYPE_CHECKING, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import httpx
 
@@ -26,8 +26,6 @@ if TYPE_CHECKING:
 __all__ = ["Eternaltwin"]
 
 T = TypeVar("T")
-
-_CREATION_LOCK = threading.Lock()
 
 
 class Eternaltwin(SyncSender, ClientABC):
@@ -52,6 +50,11 @@ class Eternaltwin(SyncSender, ClientABC):
     clock: ClockClient
     _http: httpx.Client | None = None
 
+    def _setup(self, *args: Any, **kwargs: Any) -> None:
+        super()._setup(*args, **kwargs)
+        self._pool_lock = threading.Lock()
+        self._in_use: dict[httpx.Client, int] = {}  # pools with calls in flight, and how many
+
     @staticmethod
     def _wait(seconds: float) -> None:
         time.sleep(seconds)
@@ -59,20 +62,38 @@ class Eternaltwin(SyncSender, ClientABC):
     @property
     def http(self) -> httpx.Client:
         """The pooled :class:`httpx.Client` (created on first use)."""
+        with self._pool_lock:
+            return self._pool()
+
+    def _pool(self) -> httpx.Client:
         http = self._http
         if http is None:
-            with _CREATION_LOCK:
-                http = self._http
-                if http is None:
-                    http = self._http = httpx.Client(
-                        transport=self._transport,  # type: ignore[arg-type]
-                        verify=tls_context(self.verify_ssl),
-                        timeout=self._httpx_timeout,
-                        limits=pool_limits(self.max_connections),
-                        follow_redirects=self.allow_redirects,
-                        headers={"User-Agent": self.user_agent},
-                    )
+            http = self._http = httpx.Client(
+                transport=self._transport,  # type: ignore[arg-type]
+                verify=tls_context(self.verify_ssl),
+                timeout=self._httpx_timeout,
+                limits=pool_limits(self.max_connections),
+                follow_redirects=self.allow_redirects,
+                headers={"User-Agent": self.user_agent},
+            )
         return http
+
+    def _lease(self) -> httpx.Client:
+        """The pool, counted as in use by one more call until :meth:`_release`."""
+        with self._pool_lock:
+            http = self._pool()
+            self._in_use[http] = self._in_use.get(http, 0) + 1
+            return http
+
+    def _release(self, http: httpx.Client) -> None:
+        """One call is done with ``http``: close it if it was closed or replaced while in use."""
+        with self._pool_lock:
+            left = self._in_use.pop(http) - 1
+            if left:
+                self._in_use[http] = left
+            detached = not left and http is not self._http
+        if detached:
+            http.close()
 
     def _run(self, flow: Flow[T]) -> T:
         """The sync driver: send the flow's requests, sleep its sleeps, return its result.
@@ -81,7 +102,7 @@ class Eternaltwin(SyncSender, ClientABC):
         is closed however the call ends, so that its ``finally`` clauses run (a refresh under way is
         marked done even when the call is interrupted).
         """
-        http = self.http
+        http = self._lease()
         follow = self.allow_redirects
         sleep = self._sleep
         try:
@@ -102,6 +123,7 @@ class Eternaltwin(SyncSender, ClientABC):
             return result
         finally:
             flow.close()
+            self._release(http)
 
     def iter_users(self, query: str | None = None, page_size: int = 100) -> Iterator[User]:
         """Every user matching ``query``, a page of ``page_size`` fetched at a time as iteration goes.
@@ -119,9 +141,14 @@ class Eternaltwin(SyncSender, ClientABC):
             yield from pages.accept(self._run(flow))
 
     def close(self) -> None:
-        """Close the pooled connections (the client stays usable: a new pool opens on next use)."""
-        http, self._http = self._http, None
-        if http is not None:
+        """Close the pooled connections (the client stays usable: a new pool opens on next use).
+
+        Calls in flight in other threads finish on the old pool, which closes when the last one is done.
+        """
+        with self._pool_lock:
+            http, self._http = self._http, None
+            busy = http in self._in_use
+        if http is not None and not busy:
             http.close()
 
     def __enter__(self) -> Eternaltwin:
