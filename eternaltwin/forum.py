@@ -99,7 +99,8 @@ class Page(RichRepr, Generic[T]):
         raw_items = obj.get("items")
         if not isinstance(raw_items, list):
             raise UnexpectedResponseError(f"The {what} has no 'items' list.")
-        items = tuple(parse(item, f"{what}'s items[{n}]") for n, item in enumerate(raw_items))
+        owner = what + ("'" if what.endswith("s") else "'s")
+        items = tuple(parse(item, f"{owner} items[{n}]") for n, item in enumerate(raw_items))
         offset = optional_int(obj, "offset", what)
         limit = optional_int(obj, "limit", what)
         count = optional_int(obj, "count", what)
