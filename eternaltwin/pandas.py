@@ -604,7 +604,7 @@ def forum_posts_frame(
     threads : None, DataFrame, ForumThread, str, uuid.UUID or an iterable of them
         None for every thread of every section (fetched first, as :func:`forum_threads_frame` does); a
         frame with a ``thread_id`` column (a threads frame, filtered or not); threads, their ids (UUIDs)
-        or keys. Each thread is read once, in the order first given.
+        or keys. Each thread comes once, in the order first given (by key or by id).
     using : str or None
         The connection alias; None for the active connection.
     concurrency : int
@@ -769,9 +769,14 @@ async def _fetch_posts(
     await _bulk.fetch_listings(
         listings, sink, concurrency=concurrency, progress=progress, label="Posts", unit="post"
     )
+    # A thread given both by key and by id was read twice: its rows come once, where it came first.
+    first: dict[str, int] = {}
+    for index, listing in enumerate(listings):
+        first.setdefault(listing.thread_id, index)
     result = _PostColumns()
-    for key in sorted(parts):
-        result.extend(parts[key])
+    for index, offset in sorted(parts):
+        if first[listings[index].thread_id] == index:
+            result.extend(parts[index, offset])
     return result.frame()
 
 
