@@ -1,8 +1,10 @@
-"""Eternaltwin users as pandas DataFrames: the frames layer.
+"""Eternaltwin users and forum as pandas DataFrames: the frames layer.
 
 :func:`users_frame` builds a frame from users you have; :func:`search_frame` (and its async twin) fetches
 every user of a search into one, through the bulk layer (:mod:`eternaltwin._bulk`), which hands each page's
-records to this module's column builder. Importing this module imports pandas and registers the
+records to this module's column builder. :func:`forum_threads_frame` and :func:`forum_posts_frame` do the
+same for every thread of the forum and every post of some threads (columns: :data:`THREAD_COLUMNS`,
+:data:`POST_COLUMNS`). Importing this module imports pandas and registers the
 ``df.eternaltwin`` accessor; ``import eternaltwin`` alone never does. The frames have fixed columns and
 dtypes whatever they were built from (see :data:`USER_COLUMNS`)::
 

@@ -41,12 +41,12 @@ class ForumClientABC(SubClientABC):
         return self._flow(_calls.forum_sections())
 
     @operation
-    def section(self, section: str | uuid.UUID, offset: int = 0, limit: int = 20) -> Flow[ForumSection]:
+    def section(self, id_or_key: str | uuid.UUID, offset: int = 0, limit: int = 20) -> Flow[ForumSection]:
         """One section with a page of its threads, most recently active first.
 
         Parameters
         ----------
-        section : str or uuid.UUID
+        id_or_key : str or uuid.UUID
             Its id or its key (``"en_main"``).
         offset : int
             Index of the first thread (0).
@@ -58,15 +58,15 @@ class ForumClientABC(SubClientABC):
         ForumSection
             With ``threads``, a :class:`~eternaltwin.forum.Page` (``count``, ``next_offset``...).
         """
-        return self._flow(_calls.forum_section(section, offset, limit))
+        return self._flow(_calls.forum_section(id_or_key, offset, limit))
 
     @operation
-    def thread(self, thread: str | uuid.UUID, offset: int = 0, limit: int = 10) -> Flow[ForumThread]:
+    def thread(self, id_or_key: str | uuid.UUID, offset: int = 0, limit: int = 10) -> Flow[ForumThread]:
         """One thread with a page of its posts, oldest first.
 
         Parameters
         ----------
-        thread : str or uuid.UUID
+        id_or_key : str or uuid.UUID
             Its id or its key.
         offset : int
             Index of the first post (0).
@@ -78,7 +78,7 @@ class ForumClientABC(SubClientABC):
         ForumThread
             With ``posts``, a :class:`~eternaltwin.forum.Page`, and its ``section``.
         """
-        return self._flow(_calls.forum_thread(thread, offset, limit))
+        return self._flow(_calls.forum_thread(id_or_key, offset, limit))
 
     @operation
     def post(self, post_id: str | uuid.UUID) -> Flow[ForumPost]:
