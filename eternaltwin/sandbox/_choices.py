@@ -268,6 +268,13 @@ FORUM_DEFAULT_SECTIONS: Final = (
 FORUM_LOCALES: Final = ("de-DE", "en-US", "eo", "es-SP", "fr-FR")
 # No spec: when the sections were created (seeded sections are 1 ms apart, in seed order).
 FORUM_SECTIONS_CTIME: Final = "2010-01-01T00:00:00.000Z"
+# No spec: with the demo users, a few demo threads dated at start-up (en_welcome and fr_welcome, pinned and
+# announced; en_rules, pinned and locked; one in es-SP and de-DE), bob moderating en_main (granted by
+# alice). Posts are written by UserForumActors; a moderator's note by an anonymous RoleForumActor.
+# §11.5: content is {marktwin, html}; the sandbox writes a small Marktwin subset (paragraphs, line breaks,
+# **strong**) and renders it with everything else escaped, so its HTML never carries markup from a post.
+# §11.6: an announcement's locale is its section's, "en-US" for a section without one (2021's Announcement
+# locale is not nullable).
 
 # No spec: generated forum content (`--population N`). Deterministic: one random.Random seeded with this
 # constant draws every thread and post, for the same users; content (text, revisions) is drawn from each
