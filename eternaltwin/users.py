@@ -195,7 +195,11 @@ class User(RichRepr):
 
     @classmethod
     def start_authorization(
-        cls, expiration: int = 600, nonce: str | None = None, using: str | None = None
+        cls,
+        expiration: int = 600,
+        nonce: str | None = None,
+        using: str | None = None,
+        scope: str | list[str] | None = None,
     ) -> tuple[str, str]:
         """Start an OAuth login: a signed state and the authorization URL to open in a browser.
 
@@ -207,17 +211,25 @@ class User(RichRepr):
             Defaults to random hex.
         using : str, optional
             The connection alias (the active one, ``"default"`` unless changed, when None).
+        scope : str or list of str, optional
+            The OAuth scopes to ask for this time (``"base forum:write"``); the connection's ``scope``
+            option (``"base"`` unless configured) when None.
 
         Returns
         -------
         (state, url) : tuple of str
             Keep ``state`` to check the callback (``expected_state``).
         """
-        return _client(using).start_login(expiration, nonce)
+        return _client(using).start_login(expiration, nonce, scope)
 
     @classmethod
     def from_authorization_code(
-        cls, code: str, callback_state: str, expected_state: str | None = None, using: str | None = None
+        cls,
+        code: str,
+        callback_state: str,
+        expected_state: str | None = None,
+        using: str | None = None,
+        full: bool | None = None,
     ) -> User:
         """Finish an OAuth login: check the state, exchange the code, fetch the authenticated user.
 
@@ -234,6 +246,8 @@ class User(RichRepr):
             The state returned by :meth:`start_authorization`; when given, they must be equal.
         using : str, optional
             The connection alias.
+        full : bool or None
+            Whether to read the full record after ``auth/self`` (see :meth:`from_token`).
 
         Raises
         ------
@@ -242,18 +256,29 @@ class User(RichRepr):
         RequestError
             The server refused the code.
         """
-        return _client(using).complete_login(code, callback_state, expected_state)
+        return _client(using).complete_login(code, callback_state, expected_state, full)
 
     @classmethod
     async def afrom_authorization_code(
-        cls, code: str, callback_state: str, expected_state: str | None = None, using: str | None = None
+        cls,
+        code: str,
+        callback_state: str,
+        expected_state: str | None = None,
+        using: str | None = None,
+        full: bool | None = None,
     ) -> User:
         """Async :meth:`from_authorization_code` (on ``async_connections``)."""
-        return await _client(using, asynchronous=True).complete_login(code, callback_state, expected_state)
+        client = _client(using, asynchronous=True)
+        return await client.complete_login(code, callback_state, expected_state, full)
 
     @classmethod
-    def from_token(cls, token: Token | str, using: str | None = None) -> User:
-        """The user a token belongs to (with ``token`` set).
+    def from_token(cls, token: Token | str, using: str | None = None, full: bool | None = None) -> User:
+        """The user a token belongs to (with ``token`` set when it is a :class:`~eternaltwin.tokens.Token`).
+
+        ``GET /api/v1/auth/self`` identifies the user (id, display name); the full record is a second
+        call that never fails the whole: when it fails, ``created_at``, ``deleted_at``, ``login_name``,
+        ``email_address``, ``has_password`` (and usually ``is_administrator``) are None and ``links`` is
+        empty (``has_links`` False).
 
         Parameters
         ----------
@@ -261,21 +286,28 @@ class User(RichRepr):
             An OAuth token (or its access token).
         using : str, optional
             The connection alias.
+        full : bool or None
+            False: auth/self only. True: the full record too, warning if it cannot be read. None: the full
+            record too, silently left out when it cannot be read (see ``ClientABC.user_of_token``).
 
         Raises
         ------
         UnauthorizedError
-            When the server does not accept the token.
+            When the server answers 401, or a context without a user (guest: an unknown token).
+        ServerError
+            The 2021 server answers an unknown token with a plain-text 500 (the message says so).
         """
-        return _client(using).user_of_token(token)
+        return _client(using).user_of_token(token, full)
 
     @classmethod
-    async def afrom_token(cls, token: Token | str, using: str | None = None) -> User:
+    async def afrom_token(
+        cls, token: Token | str, using: str | None = None, full: bool | None = None
+    ) -> User:
         """Async :meth:`from_token`."""
-        return await _client(using, asynchronous=True).user_of_token(token)
+        return await _client(using, asynchronous=True).user_of_token(token, full)
 
     @classmethod
-    def me(cls, token: Token | str | None = None, using: str | None = None) -> User:
+    def me(cls, token: Token | str | None = None, using: str | None = None, full: bool | None = None) -> User:
         """The authenticated user, fetched afresh.
 
         Parameters
@@ -284,18 +316,22 @@ class User(RichRepr):
             Defaults to the token of the connection's logged-in user (``client.user``).
         using : str, optional
             The connection alias.
+        full : bool or None
+            Whether to read the full record after ``auth/self`` (see :meth:`from_token`).
 
         Raises
         ------
         NotAuthenticatedError
             No token given and nobody logged in on the connection.
         """
-        return _client(using).me(token)
+        return _client(using).me(token, full)
 
     @classmethod
-    async def ame(cls, token: Token | str | None = None, using: str | None = None) -> User:
+    async def ame(
+        cls, token: Token | str | None = None, using: str | None = None, full: bool | None = None
+    ) -> User:
         """Async :meth:`me`."""
-        return await _client(using, asynchronous=True).me(token)
+        return await _client(using, asynchronous=True).me(token, full)
 
     @classmethod
     def get(cls, user_id: str, using: str | None = None) -> User:
