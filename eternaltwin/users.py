@@ -79,14 +79,29 @@ class LinkedAccount(RichRepr):
 
     @classmethod
     def from_json(cls, site: str, entry: Any) -> LinkedAccount | None:
-        """Parse one ``links`` entry (``{"current": ..., "old": [...]}``); None when nothing is linked now."""
+        """Parse one ``links`` entry (``{"current": ..., "old": [...]}``); None when nothing is linked now.
+
+        Oddities that say nothing is usable are "not linked" (None), not errors: a ``null`` entry, a
+        ``current`` without a ``user``, a remote user without a ``type``.
+
+        Raises
+        ------
+        UnexpectedResponseError
+            For an entry that is not an object, or a remote user without a usable id.
+        """
         what = f"links.{site}"
+        if entry is None:
+            return None
         obj = expect_mapping(entry, what)
         current = obj.get("current")
         if current is None:
             return None
         current = expect_mapping(current, f"{what}.current")
+        if current.get("user") is None:
+            return None
         remote = expect_mapping(current.get("user"), f"{what}.current.user")
+        if remote.get("type") is None:
+            return None
         link = current.get("link")
         linked_at = (
             optional_datetime(link, "time", f"{what}.current.link") if isinstance(link, Mapping) else None
@@ -125,8 +140,9 @@ class User(RichRepr):
     email_address : str or None
     has_password : bool or None
     links : Mapping[str, LinkedAccount]
-        The game accounts linked now, by ``links`` key (``"hammerfest_fr"``...). Empty when none are or when
-        the shape carries no links (see ``has_links``).
+        The game accounts linked now, by ``links`` key (``"hammerfest_fr"``...), in the server's order.
+        Kinds the kit does not know (newer servers link more kinds of accounts) are kept under their key.
+        Empty when none are or when the shape carries no links (see ``has_links``).
     has_links : bool
         Whether the shape this user was built from carried ``links`` at all.
     token : Token or None
@@ -168,7 +184,7 @@ class User(RichRepr):
         links: dict[str, LinkedAccount] = {}
         if links_obj is not None:
             for site, entry in expect_mapping(links_obj, "user links").items():
-                if type(entry) is dict and entry.get("current") is None:
+                if entry is None or (type(entry) is dict and entry.get("current") is None):
                     continue  # nothing linked now (most entries): skip the full parse
                 account = LinkedAccount.from_json(site, entry)
                 if account is not None:
@@ -624,11 +640,16 @@ def _client(using: str | None, *, asynchronous: bool = False) -> Eternaltwin | A
 
 
 def _display_name(value: Any) -> str | None:
-    """``display_name.current.value`` (the API's versioned form), or a plain string."""
+    """``display_name.current.value`` (the API's versioned form), or a plain string; None when the
+    versioned form holds no current value (``{"current": {}}``, ``{"current": null}``, ``{}``)."""
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, Mapping):
         current = value.get("current")
-        if isinstance(current, Mapping) and isinstance(current.get("value"), str):
-            return str(current["value"])
+        if current is None:
+            return None
+        if isinstance(current, Mapping):
+            name = current.get("value")
+            if name is None or isinstance(name, str):
+                return name
     raise UnexpectedResponseError("The user's display_name is neither a string nor {current: {value}}.")
