@@ -23,11 +23,12 @@ from eternaltwin.responses import Response
 from eternaltwin.tokens import Token
 
 if TYPE_CHECKING:
-    from eternaltwin.archive import DinoparcUser, HammerfestUser, TwinoidUser
+    from eternaltwin.archive import DinoparcDinoz, DinoparcUser, HammerfestUser, TwinoidUser
     from eternaltwin.users import SearchPage, SearchRecords, User
 
 __all__ = [
     "Call",
+    "archive_dinoparc_dinoz",
     "archive_dinoparc_user",
     "archive_hammerfest_user",
     "archive_twinoid_user",
@@ -457,6 +458,18 @@ def archive_dinoparc_user(server: str, user_id: int | str) -> Call[DinoparcUser]
         path=endpoints.DINOPARC_USER.format(server=_segment(server), user_id=_segment(user_id)),
         parse=lambda response: _checked(response, "Dinoparc user", DinoparcUser.from_json),
         action="reading a Dinoparc archive",
+    )
+
+
+def archive_dinoparc_dinoz(server: str, dinoz_id: int | str) -> Call[DinoparcDinoz]:
+    """``GET /api/v1/archive/dinoparc/{server}/dinoz/{id}``."""
+    from eternaltwin.archive import DinoparcDinoz
+
+    return Call(
+        method="GET",
+        path=endpoints.DINOPARC_DINOZ.format(server=_segment(server), dinoz_id=_segment(dinoz_id)),
+        parse=lambda response: _checked(response, "Dinoparc dinoz", DinoparcDinoz.from_json),
+        action="reading a Dinoparc dinoz archive",
     )
 
 
