@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from eternaltwin import display
+from eternaltwin._sync import run_in_thread
 from eternaltwin.magics import EternaltwinMagics
 
 __all__ = ["load", "unload"]
@@ -251,8 +252,6 @@ def _cell_run(main: Coroutine[Any, Any, T], *, debug: bool | None = None, **opti
         return _original_run(main, debug=debug, **options)  # type: ignore[no-any-return]
     if not asyncio.iscoroutine(main):
         raise ValueError(f"a coroutine was expected, got {main!r}")
-    from eternaltwin._sync import run_in_thread
-
     try:
         return run_in_thread(
             lambda: _closing_pools(main),
