@@ -18,8 +18,8 @@ Loading:
    touched: no loop, task class or policy is patched, so libraries beside the kit (a uvicorn server in a
    thread, say) run as without the extension, on every Python. Objects bound to the notebook's loop (made
    by cells that ``await``) cannot be used on the new loop; such an error gets a note saying to write
-   ``await main()`` instead. The async connections of the kit that ``main()`` opened are closed before
-   its loop ends. If nest-asyncio already patched asyncio, the extension leaves ``asyncio.run`` to it.
+   ``await main()`` instead. (The kit's async connections close the pools they opened on a loop when it
+   ends.) If nest-asyncio already patched asyncio, the extension leaves ``asyncio.run`` to it.
 
 Loading twice is harmless. Unloading removes the magics, the formatters, the event hook, puts back the
 original ``asyncio.run`` and stops a sandbox started by ``%eternaltwin sandbox``; it does not undo the
@@ -254,7 +254,7 @@ def _cell_run(main: Coroutine[Any, Any, T], *, debug: bool | None = None, **opti
         raise ValueError(f"a coroutine was expected, got {main!r}")
     try:
         return run_in_thread(
-            lambda: _closing_pools(main),
+            lambda: main,
             debug=debug,
             loop_factory=options.get("loop_factory"),
             name="eternaltwin-asyncio-run",
@@ -263,13 +263,3 @@ def _cell_run(main: Coroutine[Any, Any, T], *, debug: bool | None = None, **opti
         if _DIFFERENT_LOOP.search(str(error)) and DIFFERENT_LOOP_NOTE not in getattr(error, "__notes__", ()):
             error.add_note(DIFFERENT_LOOP_NOTE)
         raise
-
-
-async def _closing_pools(main: Coroutine[Any, Any, T]) -> T:
-    """Await ``main``, then close the pools that the kit's async connections opened on this loop."""
-    from eternaltwin.connections import async_connections
-
-    try:
-        return await main
-    finally:
-        await async_connections.aclose()  # this loop's pools only: the notebook loop's stay open

@@ -151,23 +151,30 @@ async def test_an_object_of_the_notebooks_loop_gets_a_note_saying_what_to_write(
     assert "write `await main()` in the cell instead" in _extension.DIFFERENT_LOOP_NOTE
 
 
-async def test_the_kits_async_connections_keep_the_notebook_loops_pool(
+async def test_the_kits_async_connections_close_the_pool_of_a_cells_asyncio_run(
     nb_connected: InteractiveShell, sandbox: Sandbox
 ) -> None:
-    """A cell's asyncio.run opens its own pool and closes it; the one of cells that await stays open."""
+    """The pool opened on main()'s loop is closed when that loop ends; cells that await go on working."""
     population = await User.acount()  # as a cell with await: a pool on the notebook's loop
-    client: Any = async_connections.get_connection()
-    notebook_pool = client.http
+    code = textwrap.dedent(
+        """
+        import asyncio
+        from eternaltwin.connections import async_connections
+        from eternaltwin.users import User
+
+        async def main():
+            return await User.acount(), async_connections.get_connection().http
+
+        counted, pool = asyncio.run(main())
+        """
+    )
     try:
-        code = "import asyncio\nfrom eternaltwin.users import User\ncounted = asyncio.run(User.acount())"
         assert _run_cell(nb_connected, code) is None
         assert nb_connected.user_ns["counted"] == population
-        assert client.http is notebook_pool and not notebook_pool.is_closed
-        assert list(client._pools) == [asyncio.get_running_loop()]  # the worker's pool: closed, dropped
+        assert nb_connected.user_ns["pool"].is_closed  # no "Unclosed client session" later
         assert await User.acount() == population
     finally:
         await async_connections.aclose()
-    assert notebook_pool.is_closed
 
 
 async def test_the_magics_sync_calls_work_inside_a_running_loop(
