@@ -142,7 +142,7 @@ def test_progress_bar_shown_or_hidden(
 
 def test_pages_are_fetched_concurrently_and_bounded(fake: FakeFixture) -> None:
     server, configure = fake
-    server.delay = 0.02
+    server.hold_until = 4  # the first page requests wait until 4 are in flight together
     configure()
     frame = _bulk.search_frame(concurrency=4, progress=False)
     assert frame["id"].tolist() == [record["id"] for record in server.records]
@@ -225,10 +225,11 @@ def test_the_count_failing(fake: FakeFixture) -> None:
 
 def test_no_request_is_left_running_after_a_failure(fake: FakeFixture) -> None:
     server, configure = fake
-    server.delay = 0.01
     configure()
     server.always[("page", 400)] = 500
     server.always[("page", 100)] = 500
+    # Every other page is still waiting for its answer when those two fail.
+    server.stalled = {("page", offset) for offset in range(0, 1003, 100)} - {("page", 100), ("page", 400)}
     with pytest.raises(PageFetchError) as caught:
         _bulk.search_frame(progress=False, concurrency=11)
     assert caught.value.offset in (100, 400)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import ipywidgets
 import pytest
@@ -16,6 +15,7 @@ from eternaltwin.connections import Connections
 from eternaltwin.exceptions import UnknownAliasError
 from eternaltwin.sandbox import Sandbox
 from eternaltwin.widgets import AliasPicker, LoginPanel, panel
+from eternaltwin.widgets._registry import WATCH
 
 from .conftest import Browser
 
@@ -29,13 +29,9 @@ def w_close_widgets() -> Iterator[None]:
     ipywidgets.Widget.close_all()
 
 
-def _eventually(check: Callable[[], bool], seconds: float = 5) -> bool:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
+def _watched() -> None:
+    """Let the registry watch see what changed now, instead of waiting for its thread's next look."""
+    WATCH.check()
 
 
 @pytest.mark.usefixtures("w_configured")
@@ -69,23 +65,28 @@ def test_follows_registry_changes_without_being_rebuilt(w_sandbox: Sandbox, w_pa
 
     # An alias added elsewhere shows up by itself (the registry watch).
     sync.create_connection("extra", url="http://127.0.0.1:9/")
-    assert _eventually(lambda: picker.aliases == ("loop", "paste", "extra"))
+    _watched()
+    assert picker.aliases == ("loop", "paste", "extra")
 
     # use() made elsewhere is followed.
     sync.use("extra")
-    assert _eventually(lambda: picker.dropdown.value == "extra")
+    _watched()
+    assert picker.dropdown.value == "extra"
     assert "http://127.0.0.1:9/" in picker.info.value
 
     # Reconfigured under the same alias: the new url is shown.
     sync.create_connection("extra", url="http://127.0.0.1:10/")
-    assert _eventually(lambda: "http://127.0.0.1:10/" in picker.info.value)
+    _watched()
+    assert "http://127.0.0.1:10/" in picker.info.value
 
     # Removed, and everything replaced by configure().
     sync.use("loop")
     sync.remove_connection("extra")
-    assert _eventually(lambda: picker.aliases == ("loop", "paste"))
+    _watched()
+    assert picker.aliases == ("loop", "paste")
     connections_module.configure(only=w_paste_sandbox.connection_config())
-    assert _eventually(lambda: picker.aliases == ("only",))
+    _watched()
+    assert picker.aliases == ("only",)
     # The active alias ("loop") is gone: the registry falls back to "default", which is not configured
     # either, so nothing is chosen until someone chooses.
     assert picker.dropdown.value is None
@@ -98,7 +99,7 @@ def test_follows_registry_changes_without_being_rebuilt(w_sandbox: Sandbox, w_pa
 def test_refresh_without_the_watch() -> None:
     picker = AliasPicker(watch=False)
     sync.create_connection("extra", url="http://127.0.0.1:9/")
-    time.sleep(0.7)
+    _watched()
     assert picker.aliases == ("loop", "paste")  # not watching
     picker.refresh()
     assert picker.aliases == ("loop", "paste", "extra")
