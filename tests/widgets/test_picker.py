@@ -45,6 +45,22 @@ def test_lists_aliases_and_shows_the_active_one(w_sandbox: Sandbox) -> None:
 
 
 @pytest.mark.usefixtures("w_configured")
+def test_as_wide_as_its_content_not_the_output_area() -> None:
+    # In JupyterLab (1100 px window) the standalone picker measured 668 px, the whole output area, with
+    # width 100%; 286 px with this layout (the panel's picker too, in a 364 px panel).
+    picker = AliasPicker()
+    assert (picker.layout.width, picker.layout.min_width, picker.layout.max_width) == (
+        "fit-content",
+        "22em",
+        "100%",
+    )
+    assert picker.dropdown.layout.width == "auto"  # fills the picker, which follows its content
+    assert panel().picker.layout.width == "fit-content"
+    mine = AliasPicker(layout=ipywidgets.Layout(width="40em"))
+    assert mine.layout.width == "40em"
+
+
+@pytest.mark.usefixtures("w_configured")
 def test_choosing_makes_the_alias_active_on_both_registries(w_paste_sandbox: Sandbox) -> None:
     picker = AliasPicker()
     picker.dropdown.value = "paste"  # as the front end does
