@@ -156,7 +156,7 @@ def test_forged_state_is_refused() -> None:
 def test_expired_state_is_refused(w_browser: Browser, w_clock: ManualClock) -> None:
     widget = LoginWidget(state_expiration=0)
     widget.start()
-    w_clock.advance(1)  # the state's lifetime has passed; the callback server's has not
+    w_clock.advance(1)  # time goes by for the callback server (the state, of 0 s, has expired already)
     location = w_browser.authorize(widget.authorization_url)
     with pytest.raises(InvalidStateError, match="Authorization expired"):
         widget.complete(location)
@@ -176,7 +176,7 @@ def test_a_redirect_after_the_state_expired_gets_the_state_checks_answer(
     widget.start()
     (timer,) = w_clock.timers
     assert timer.seconds == 0 + _login.CALLBACK_GRACE  # its own, generous bound
-    w_clock.advance(60)  # the state expired a minute ago
+    w_clock.advance(60)  # a minute on the server's clock: its lifetime is far from over (the state's is)
 
     page = w_browser.follow(widget.authorization_url)  # the browser lands on the callback server
 
