@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     import eternaltwin
-    from eternaltwin.clients._transports import resolve_backend
+    from eternaltwin.config import resolve_backend
     from eternaltwin.connections import connections
     from eternaltwin.users import User
 

@@ -12,13 +12,15 @@ Examples
 
 from __future__ import annotations
 
+import os
+import sys
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from eternaltwin._version import __version__
 
 if TYPE_CHECKING:
-    from eternaltwin.archive import DinoparcUser, HammerfestUser, TwinoidUser
+    from eternaltwin.archive import DinoparcDinoz, DinoparcDinozRef, DinoparcUser, HammerfestUser, TwinoidUser
     from eternaltwin.clients.asyncio.clients import Eternaltwin as AsyncEternaltwin
     from eternaltwin.clients.sync.clients import Eternaltwin
     from eternaltwin.connections import Connections, configure, configure_from_env, configure_from_file
@@ -27,11 +29,13 @@ if TYPE_CHECKING:
         ConfigurationError,
         ConnectionFailed,
         EternalTwinError,
+        EternaltwinWarning,
         InvalidStateError,
         InvalidUserIdError,
         MissingCredentialsError,
         NotAuthenticatedError,
         NotFoundError,
+        OlderClientWarning,
         PageFetchError,
         RateLimitedError,
         RequestError,
@@ -57,10 +61,13 @@ _LAZY: dict[str, tuple[str, str]] = {
     "ConfigurationError": ("eternaltwin.exceptions", "ConfigurationError"),
     "ConnectionFailed": ("eternaltwin.exceptions", "ConnectionFailed"),
     "Connections": ("eternaltwin.connections", "Connections"),
+    "DinoparcDinoz": ("eternaltwin.archive", "DinoparcDinoz"),
+    "DinoparcDinozRef": ("eternaltwin.archive", "DinoparcDinozRef"),
     "DinoparcUser": ("eternaltwin.archive", "DinoparcUser"),
     "ES256Key": ("eternaltwin.keys", "ES256Key"),
     "EdDSAKey": ("eternaltwin.keys", "EdDSAKey"),
     "EternalTwinError": ("eternaltwin.exceptions", "EternalTwinError"),
+    "EternaltwinWarning": ("eternaltwin.exceptions", "EternaltwinWarning"),
     "Eternaltwin": ("eternaltwin.clients.sync.clients", "Eternaltwin"),
     "HS256Key": ("eternaltwin.keys", "HS256Key"),
     "HammerfestUser": ("eternaltwin.archive", "HammerfestUser"),
@@ -70,6 +77,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "MissingCredentialsError": ("eternaltwin.exceptions", "MissingCredentialsError"),
     "NotAuthenticatedError": ("eternaltwin.exceptions", "NotAuthenticatedError"),
     "NotFoundError": ("eternaltwin.exceptions", "NotFoundError"),
+    "OlderClientWarning": ("eternaltwin.exceptions", "OlderClientWarning"),
     "PS256Key": ("eternaltwin.keys", "PS256Key"),
     "PageFetchError": ("eternaltwin.exceptions", "PageFetchError"),
     "RS256Key": ("eternaltwin.keys", "RS256Key"),
@@ -100,11 +108,14 @@ __all__ = [
     "ConfigurationError",
     "ConnectionFailed",
     "Connections",
+    "DinoparcDinoz",
+    "DinoparcDinozRef",
     "DinoparcUser",
     "ES256Key",
     "EdDSAKey",
     "EternalTwinError",
     "Eternaltwin",
+    "EternaltwinWarning",
     "HS256Key",
     "HammerfestUser",
     "InvalidStateError",
@@ -113,6 +124,7 @@ __all__ = [
     "MissingCredentialsError",
     "NotAuthenticatedError",
     "NotFoundError",
+    "OlderClientWarning",
     "PS256Key",
     "PageFetchError",
     "RS256Key",
@@ -192,3 +204,73 @@ def unload_ipython_extension(ipython: Any) -> None:
     from eternaltwin._extension import unload
 
     unload(ipython)
+
+
+# -- the older client beside the kit ---------------------------------------------------------------------
+
+
+def _older_client_version() -> str | None:
+    """The version of the older ``eternaltwin`` distribution when its metadata is on ``sys.path``, else None.
+
+    A scan of the ``sys.path`` folders for ``eternaltwin-*.dist-info`` / ``.egg-info`` (what
+    ``importlib.metadata.distribution("eternaltwin")`` would find): importing ``importlib.metadata`` alone
+    takes longer than the whole ``import eternaltwin``. The kit's own metadata (``eternaltwin_kit-*``) and
+    other ``eternaltwin*`` projects do not match.
+    """
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:  # a zip file, a folder that does not exist
+            continue
+        for name in names:
+            if name[:11].lower() != "eternaltwin":
+                continue
+            stem, _, kind = name.rpartition(".")
+            project, _, version = stem.partition("-")
+            if kind in ("dist-info", "egg-info") and project.lower() == "eternaltwin":
+                return version.partition("-")[0] or "unknown version"
+    return None
+
+
+def _caller_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the code importing this package (not importlib's).
+
+    Counted as ``warnings.warn`` counts: it skips the frames of importlib's ``_bootstrap`` modules itself.
+    """
+    ours = os.path.dirname(__file__)
+    importlib_package = os.path.dirname(import_module.__code__.co_filename)
+    frame, level = sys._getframe(1), 1  # the caller: stacklevel 1
+    while frame.f_back is not None:
+        frame = frame.f_back
+        filename = frame.f_code.co_filename
+        if "importlib" in filename and "_bootstrap" in filename:
+            continue  # not counted by warnings.warn
+        level += 1
+        if not filename.startswith((ours, importlib_package)):
+            break
+    return level
+
+
+def _warn_if_older_client_installed() -> None:
+    """Warn (``OlderClientWarning``) when the older ``eternaltwin`` distribution is installed too."""
+    version = _older_client_version()
+    if version is None:
+        return
+    import warnings
+
+    from eternaltwin.exceptions import OlderClientWarning
+
+    warnings.warn(
+        f"The older 'eternaltwin' distribution ({version}) is installed beside eternaltwin-kit "
+        f"{__version__}: both install the 'eternaltwin' package, so their files overwrite each other and "
+        f"uninstalling either breaks the other. Fix it with: python -m pip uninstall -y eternaltwin "
+        f"eternaltwin-kit && python -m pip install eternaltwin-kit (add your extras; from a clone: "
+        f"pip install -e .). The kit runs code written for eternaltwin 1.0 unchanged.",
+        OlderClientWarning,
+        stacklevel=_caller_stacklevel(),
+    )
+
+
+if not globals().get("_older_client_checked"):  # once, even if the package is reloaded
+    _older_client_checked = True
+    _warn_if_older_client_installed()

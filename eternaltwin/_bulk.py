@@ -1,291 +1,294 @@
-"""Bulk user fetching: every page of a search, concurrently, as one DataFrame.
+"""Bulk fetching: every page of a search, or many users' records, concurrently, through one async client.
 
-:func:`asearch_frame` asks the server for the number of matches (a ``limit=0`` search), then fetches the
-pages of :data:`PAGE_SIZE` users concurrently (at most ``concurrency`` requests in flight, all through the
-connection's one pooled async client), reads each page into the frame's columns as it arrives (the same
-reader as :func:`eternaltwin.pandas.users_frame`) and puts the pages back in the server's order by offset.
-:func:`search_frame` is its synchronous twin; it works in a plain script and inside a running event loop
-(Jupyter) alike, see :mod:`eternaltwin._sync`.
+This layer knows no DataFrame: it hands each page's user records (checked JSON) to a *sink* as they
+arrive, with the page's offset, and the caller builds what it wants from them (:mod:`eternaltwin.pandas`
+builds columns). It adds no retries of its own: every request is one of the client's operations, with the
+client's retries, its cap on ``Retry-After`` and its sleep; a request that still fails ends the whole
+fetch with one :class:`~eternaltwin.exceptions.PageFetchError` (or
+:class:`~eternaltwin.exceptions.UserFetchError`) naming it, its ``__cause__`` the client's error.
 
-Failures: the clients already retry transient failures of each GET; a page that still fails transiently
-is tried again here, after a pause, up to :data:`PAGE_ATTEMPTS` times. A page (or a user's record) that
-fails for good aborts the whole search with a :class:`~eternaltwin.exceptions.PageFetchError` (or
-:class:`~eternaltwin.exceptions.UserFetchError`) naming it, its ``__cause__`` the last error: no partial
-frame is ever returned.
+What the server's ``count`` promises is checked, never trusted blindly:
+
+- page work is created lazily, ``concurrency`` requests at most in flight, and stops at the first page
+  past the real end (a count of 10**8 creates no work of its own);
+- a page that comes back short is asked again where it ended, once the others are in; rows still
+  missing then raise :class:`PageFetchError` naming the offsets, unless the server's count itself went
+  down meanwhile (users deleted during the run): then an :class:`~eternaltwin.exceptions.EternaltwinWarning`
+  says how many rows there are;
+- a user seen twice (a user inserted during the run shifts the pages) is kept once, with a warning, and a
+  page that brings only users already seen ends the fetch (a server that ignores ``offset``).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Mapping
-from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from eternaltwin.exceptions import (
-    EternalTwinError,
-    PageFetchError,
-    RateLimitedError,
-    ServerError,
-    TransportError,
-    UnexpectedResponseError,
-    UserFetchError,
-)
+from eternaltwin.clients._calls import SEARCH_PAGE_LIMIT
+from eternaltwin.exceptions import EternalTwinError, PageFetchError, UserFetchError, warn
 
 if TYPE_CHECKING:
-    import pandas as pd
-
-    from eternaltwin.clients.abc.clients import ClientABC
     from eternaltwin.clients.asyncio.clients import Eternaltwin as AsyncEternaltwin
-    from eternaltwin.pandas import _Columns
-    from eternaltwin.responses import Response
 
-__all__ = [
-    "PAGE_ATTEMPTS",
-    "PAGE_SIZE",
-    "asearch_frame",
-    "details_records",
-    "search_columns",
-    "search_frame",
-]
+__all__ = ["FEW_PAGES", "FEW_USERS", "PAGE_SIZE", "Sink", "check_options", "fetch_records", "fetch_search"]
 
 T = TypeVar("T")
 
 #: Users per page: the server's maximum ``limit``.
-PAGE_SIZE = 100
-#: How many times a page (or a user's record) is asked for before a transient failure is final. Each
-#: attempt goes through the client, which has its own retries.
-PAGE_ATTEMPTS = 3
-#: Pause before the second attempt, doubled for each further one (unless the server says how long).
-RETRY_BACKOFF = 1.0
+PAGE_SIZE = SEARCH_PAGE_LIMIT
 #: A progress bar is shown (``progress=None``) for more pages than this...
 FEW_PAGES = 3
 #: ... or, when fetching users' full records, for more users than this.
 FEW_USERS = 50
 # Members of the default user view that a search item may lack (then details=True fetches the record).
 _FULL_MEMBERS = ("created_at", "is_administrator", "links")
-_TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
+
+#: Receives ``(offset, records)``: the records of the search's rows from ``offset`` on, in order. Pages
+#: arrive in any order; offsets say where each belongs.
+Sink = Callable[[int, list[Mapping[str, Any]]], None]
 
 
-class _Source(Protocol):
-    """What the bulk machinery needs from a connection: two GETs answered with their raw JSON."""
+def check_options(limit: int | None, concurrency: int) -> None:
+    """Refuse a ``limit`` or ``concurrency`` that cannot be used, before any request.
 
-    async def search(self, query: str | None, limit: int, offset: int) -> Any: ...
+    Raises
+    ------
+    ValueError
+    """
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+        raise ValueError(f"limit must be None or an integer >= 0, not {limit!r}.")
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise ValueError(f"concurrency must be an integer >= 1, not {concurrency!r}.")
 
-    async def user(self, user_id: str) -> Any: ...
 
-
-# -- public entry points ------------------------------------------------------------------------------
-
-
-def search_frame(
-    query: str | None = None,
+async def fetch_search(
+    client: AsyncEternaltwin,
+    query: str | None,
+    sink: Sink,
     *,
     limit: int | None = None,
     details: bool = False,
     concurrency: int = 8,
     progress: bool | None = None,
-    using: str | None = None,
-) -> pd.DataFrame:
-    """Search users and return all the matches (or the first ``limit``) as a DataFrame.
+) -> int:
+    """Fetch every user matching ``query`` (or the first ``limit``) into ``sink``; return the row count.
 
     Parameters
     ----------
+    client : async Eternaltwin
+        Sends every request (with its retries).
     query : str or None
-        The search text (``q``); None or ``""`` matches every user.
+        The search text; None or ``""`` matches every user.
+    sink : callable
+        Called with ``(offset, records)`` for each part of the result (see :data:`Sink`).
     limit : int or None
         At most this many users; None for all the matches.
     details : bool
-        Fetch the full record (``GET /api/v1/users/{id}``) of each user whose search item lacks members
-        of the default view (creation date, administrator flag, links), concurrently too.
+        Replace each record that lacks members of the default view (creation date, administrator flag,
+        links) by the user's full record (``GET /api/v1/users/{id}``).
     concurrency : int
         How many requests may be in flight at once.
     progress : bool or None
-        Show a progress bar (``tqdm.auto``: a widget in notebooks, text elsewhere). None shows one when
-        there are more than a few pages, True always, False never.
-    using : str or None
-        The connection alias; None for the default connection.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The users in the server's order, with the columns of :data:`eternaltwin.pandas.USER_COLUMNS`.
+        A ``tqdm.auto`` bar: None shows one for more than a few pages, True always, False never.
 
     Raises
     ------
     PageFetchError
-        A page failed for good (after retries of transient failures); ``offset`` names it.
+        A page failed, or rows the count promised are still missing after asking again.
     UserFetchError
-        With ``details=True``, a user's record failed for good.
-
-    Notes
-    -----
-    Works the same in a plain script and in a notebook, whose cell already runs in an event loop: the
-    requests then run on a private loop in a worker thread, through a short-lived client made from the
-    same connection settings. In async code, prefer :func:`asearch_frame`.
+        With ``details=True``, a user's record failed.
     """
-    _check(limit, concurrency)
-    options: dict[str, Any] = {"limit": limit, "details": details, "concurrency": concurrency}
-    columns = _run_sync(lambda: search_columns(query, **options, progress=progress, using=using, fresh=True))
-    return columns.frame()
+    check_options(limit, concurrency)
+    count = await _page_request(client.count_users(query), 0, 0)
+    total = count if limit is None else min(limit, count)
+    run = _SearchRun(client, query, sink, total, details, concurrency)
+    run.bar = _progress_bar(progress, total > FEW_PAGES * PAGE_SIZE, total, "Users", "user")
+    try:
+        await run.fetch_all()
+    finally:
+        if run.bar is not None:
+            run.bar.close()
+    if run.rows < total:
+        now = await _page_request(client.count_users(query), 0, 0)
+        if (now if limit is None else min(limit, now)) >= total:
+            raise PageFetchError.missing(total, run.rows, run.gaps, run.duplicates)
+        warn(
+            f"The server's count of matching users went from {count} to {now} during the fetch "
+            f"(users deleted meanwhile?): the result has {run.rows} rows."
+        )
+    if run.duplicates:
+        warn(
+            f"{run.duplicates} user(s) came twice (the server's data changed during the fetch): each is kept "
+            "once."
+        )
+    return run.rows
 
 
-async def asearch_frame(
-    query: str | None = None,
-    *,
-    limit: int | None = None,
-    details: bool = False,
-    concurrency: int = 8,
-    progress: bool | None = None,
-    using: str | None = None,
-) -> pd.DataFrame:
-    """The async twin of :func:`search_frame` (same parameters, result and errors).
-
-    The requests go through the connection's pooled async client.
-    """
-    _check(limit, concurrency)
-    options: dict[str, Any] = {"limit": limit, "details": details, "concurrency": concurrency}
-    columns = await search_columns(query, **options, progress=progress, using=using, fresh=False)
-    return columns.frame()
-
-
-async def search_columns(
-    query: str | None = None,
-    *,
-    limit: int | None = None,
-    details: bool = False,
-    concurrency: int = 8,
-    progress: bool | None = None,
-    using: str | None = None,
-    fresh: bool = False,
-) -> _Columns:
-    """The matching users as frame columns not yet converted, in the server's order (see
-    :func:`search_frame`); ``.frame()`` gives the DataFrame.
-
-    ``fresh=True`` makes a short-lived client for this call instead of using the connection's pooled
-    one (needed on an event loop other than the one the pooled client lives on).
-    """
-    _check(limit, concurrency)
-    async with _source(using, fresh) as source:
-        return await _search(source, query, limit, details, concurrency, progress)
-
-
-async def details_records(
-    user_ids: Iterable[str],
-    *,
-    concurrency: int = 8,
-    progress: bool | None = None,
-    using: str | None = None,
-    fresh: bool = False,
-) -> list[Any]:
-    """The full records (raw JSON) of ``user_ids``, fetched concurrently, in the same order.
+async def fetch_records(
+    client: AsyncEternaltwin, user_ids: Iterable[str], *, concurrency: int = 8, progress: bool | None = None
+) -> list[Mapping[str, Any]]:
+    """The full records (checked JSON) of ``user_ids``, fetched concurrently, in the same order.
 
     Raises
     ------
     UserFetchError
-        A record failed for good; ``user_id`` names it.
+        A record failed; ``user_id`` names it.
     """
-    _check(None, concurrency)
+    check_options(None, concurrency)
     ids = list(user_ids)
-    async with _source(using, fresh) as source:
-        return await _fetch_users(source, ids, concurrency, progress)
+    bar = _progress_bar(progress, len(ids) > FEW_USERS, len(ids), "Details", "user")
+    try:
+        return await _records(client, ids, asyncio.Semaphore(concurrency), bar)
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 # -- the machinery ----------------------------------------------------------------------------------
 
 
-async def _search(
-    source: _Source,
-    query: str | None,
-    limit: int | None,
-    details: bool,
-    concurrency: int,
-    progress: bool | None,
-) -> _Columns:
-    from eternaltwin.pandas import _Columns
+class _SearchRun:
+    """One :func:`fetch_search`: the next offset to take, where the results end, what is missing."""
 
-    count = _count_of(await _attempt(lambda: source.search(query, 0, 0), _page_error(0, 0)))
-    total = count if limit is None else min(limit, count)
-    offsets = range(0, total, PAGE_SIZE)
-    # Each page is read into columns as it arrives, and its JSON dropped: the columns hold strings, which
-    # the garbage collector does not track, so a large search does not slow down every collection.
-    # Pages with items to complete (details=True) stay JSON until their users' records are in.
-    pages: dict[int, _Columns | list[Any]] = {}
-    gate = asyncio.Semaphore(concurrency)
-    bar = _progress_bar(progress, len(offsets) > FEW_PAGES, total, "Users", "user")
+    def __init__(
+        self,
+        client: AsyncEternaltwin,
+        query: str | None,
+        sink: Sink,
+        total: int,
+        details: bool,
+        concurrency: int,
+    ) -> None:
+        self.client = client
+        self.query = query
+        self.sink = sink
+        self.total = total
+        self.details = details
+        self.concurrency = concurrency
+        self.gate = asyncio.Semaphore(concurrency)
+        self.bar: Any = None
+        self.next_offset = 0
+        self.end = total  # lowered when a page shows the real end is before the count
+        self.rows = 0
+        self.gaps: list[tuple[int, int]] = []  # (offset, rows) asked for and not received
+        self.seen: set[str] = set()
+        self.duplicates = 0
+        self.extra = 0  # rows asked for past the count, to make up for duplicates
 
-    def ask(start: int, want: int) -> Callable[[], Awaitable[Any]]:
-        return lambda: source.search(query, want, start)
+    async def fetch_all(self) -> None:
+        """Fetch the pages, ask again for what short pages left out, and go on past them if it came."""
+        while True:
+            workers = min(self.concurrency, -(-(self.end - self.next_offset) // PAGE_SIZE))
+            await _all(self.worker() for _ in range(max(workers, 0)))
+            if self.duplicates > self.extra:  # each user seen twice pushed one user past the end
+                self.gaps.append((self.total + self.extra, self.duplicates - self.extra))
+                self.extra = self.duplicates
+            if not self.gaps:
+                return
+            await self.fill_gaps()
+            if self.gaps or self.next_offset >= self.total:
+                if self.next_offset < self.total:  # never asked: the short page looked like the end
+                    self.gaps.append((self.next_offset, self.total - self.next_offset))
+                return
+            self.end = self.total  # the short page was not the end after all: go on
 
-    async def fetch_page(offset: int) -> None:
-        size = min(PAGE_SIZE, total - offset)
-        items: list[Any] = []
-        # A server whose maximum limit is below PAGE_SIZE answers short pages: ask for the rest, until
-        # the window is full or the server has nothing more (users deleted since the count).
-        while len(items) < size:
-            start, want = offset + len(items), size - len(items)
-            async with gate:
-                reply = await _attempt(ask(start, want), _page_error(start, want))
-            more = _items_of(reply)[:want]
+    async def worker(self) -> None:
+        """Take the next page until there is none (page work is created here, never ahead)."""
+        while self.next_offset < self.end:
+            offset = self.next_offset
+            self.next_offset += PAGE_SIZE
+            size = min(PAGE_SIZE, self.total - offset)
+            served = await self.fetch(offset, size)
+            if served < size:
+                self.gaps.append((offset + served, size - served))
+                self.end = min(self.end, offset + served)
+
+    async def fetch(self, offset: int, size: int) -> int:
+        """Fetch rows ``offset`` to ``offset + size`` into the sink; return how many the server served
+        (a server whose maximum limit is below ``size`` answers short pages: the rest is asked at once)."""
+        records: list[Mapping[str, Any]] = []
+        served = 0
+        while served < size:
+            start, want = offset + served, size - served
+            async with self.gate:
+                reply = await _page_request(self.client.search_records(self.query, want, start), start, want)
+            more = reply.items[:want]
             if not more:
                 break
-            items.extend(more)
-            if bar is not None:
-                bar.update(len(more))
-        if details and any(_lacks_members(item) for item in items):
-            pages[offset] = items
-        else:
-            pages[offset] = columns = _Columns()
-            columns.add(items)
+            served += len(more)
+            fresh = self.fresh(more)
+            if not fresh:  # only users already seen: a server that ignores offset would loop forever
+                break
+            records.extend(fresh)
+        if self.details:
+            await self.complete(records)
+        if records:
+            self.sink(offset, records)
+            self.rows += len(records)
+            if self.bar is not None:
+                self.bar.update(len(records))
+        return served
 
-    try:
-        await _all(fetch_page(offset) for offset in offsets)
-    finally:
-        if bar is not None:
-            bar.close()
-    lacking = [
-        (page, n)
-        for page in pages.values()
-        if isinstance(page, list)
-        for n, item in enumerate(page)
-        if _lacks_members(item)
-    ]
-    if lacking:
-        records = await _fetch_users(source, [page[n]["id"] for page, n in lacking], concurrency, progress)
-        for (items, n), record in zip(lacking, records, strict=True):
-            items[n] = record
-    result = _Columns()
-    for offset in offsets:
-        part = pages[offset]
-        if isinstance(part, list):
-            result.add(part)
-        else:
-            result.extend(part)
-    return result
+    def fresh(self, records: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        """``records`` without the users already received."""
+        seen = self.seen
+        kept = [record for record in records if record["id"] not in seen]
+        seen.update(record["id"] for record in kept)
+        self.duplicates += len(records) - len(kept)
+        return kept
+
+    async def complete(self, records: list[Mapping[str, Any]]) -> None:
+        """Replace the records that lack members of the default view by the users' full records."""
+        lacking = [n for n, record in enumerate(records) if any(m not in record for m in _FULL_MEMBERS)]
+        if lacking:
+            full = await _records(self.client, [records[n]["id"] for n in lacking], self.gate, None)
+            for n, record in zip(lacking, full, strict=True):
+                records[n] = record
+
+    async def fill_gaps(self) -> None:
+        """Ask once more for the rows that short pages left out, now that the other pages are in."""
+        gaps, self.gaps = self.gaps, []
+        for offset, size in sorted(gaps):
+            served = await self.fetch(offset, size)
+            if served < size:
+                self.gaps.append((offset + served, size - served))
 
 
-async def _fetch_users(source: _Source, ids: list[str], concurrency: int, progress: bool | None) -> list[Any]:
-    """The records of ``ids`` (raw JSON, in the same order), fetched concurrently."""
-    records: list[Any] = [None] * len(ids)
-    gate = asyncio.Semaphore(concurrency)
-    bar = _progress_bar(progress, len(ids) > FEW_USERS, len(ids), "Details", "user")
+async def _records(
+    client: AsyncEternaltwin, ids: list[str], gate: asyncio.Semaphore, bar: Any
+) -> list[Mapping[str, Any]]:
+    records: list[Mapping[str, Any]] = [{}] * len(ids)
 
-    async def fetch_user(row: int, user_id: str) -> None:
+    async def fetch(row: int, user_id: str) -> None:
         async with gate:
-            records[row] = await _attempt(lambda: source.user(user_id), _user_error(user_id))
+            try:
+                records[row] = await client.user_record(user_id)
+            except EternalTwinError as error:
+                raise UserFetchError(user_id, _attempts(error), error) from error
         if bar is not None:
             bar.update(1)
 
-    try:
-        await _all(fetch_user(row, user_id) for row, user_id in enumerate(ids))
-    finally:
-        if bar is not None:
-            bar.close()
+    await _all(fetch(row, user_id) for row, user_id in enumerate(ids))
     return records
+
+
+async def _page_request(request: Awaitable[T], offset: int, limit: int) -> T:
+    try:
+        return await request
+    except EternalTwinError as error:
+        raise PageFetchError(offset, limit, _attempts(error), error) from error
+
+
+def _attempts(error: EternalTwinError) -> int:
+    """How many times the client sent the request that ended in ``error`` (its retries included)."""
+    attempts = getattr(error, "attempts", 1)
+    return attempts if isinstance(attempts, int) else 1
 
 
 async def _all(coroutines: Iterable[Coroutine[Any, Any, None]]) -> None:
     """Run the coroutines as tasks; after the first failure cancel the others, then raise a failure (the
-    first in task order, i.e. the lowest offset, of those that failed)."""
+    first in task order of those that failed)."""
     tasks = [asyncio.ensure_future(coroutine) for coroutine in coroutines]
     if not tasks:
         return
@@ -297,65 +300,9 @@ async def _all(coroutines: Iterable[Coroutine[Any, Any, None]]) -> None:
             task.cancel()
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
-    failures = [task.exception() for task in tasks if not task.cancelled()]
-    for failure in failures:
-        if failure is not None:
-            raise failure
-
-
-async def _attempt(request: Callable[[], Awaitable[T]], failure: Callable[[int, Exception], Exception]) -> T:
-    """``await request()``, asked again after transient failures; a final failure becomes ``failure``."""
-    attempt = 1
-    while True:
-        try:
-            return await request()
-        except EternalTwinError as error:
-            if attempt >= PAGE_ATTEMPTS or not _is_transient(error):
-                raise failure(attempt, error) from error
-            await asyncio.sleep(_pause(error, attempt))
-        attempt += 1
-
-
-def _page_error(offset: int, limit: int) -> Callable[[int, Exception], Exception]:
-    return lambda attempts, cause: PageFetchError(offset, limit, attempts, cause)
-
-
-def _user_error(user_id: str) -> Callable[[int, Exception], Exception]:
-    return lambda attempts, cause: UserFetchError(user_id, attempts, cause)
-
-
-def _is_transient(error: EternalTwinError) -> bool:
-    if isinstance(error, TransportError | RateLimitedError):
-        return True
-    return isinstance(error, ServerError) and error.status_code in _TRANSIENT_STATUSES
-
-
-def _pause(error: EternalTwinError, attempt: int) -> float:
-    if isinstance(error, RateLimitedError) and error.retry_after is not None:
-        return error.retry_after
-    return float(RETRY_BACKOFF * 2 ** (attempt - 1))
-
-
-def _count_of(reply: Any) -> int:
-    count = reply.get("count") if isinstance(reply, Mapping) else None
-    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-        raise UnexpectedResponseError("The search reply has no usable 'count'.")
-    return count
-
-
-def _items_of(reply: Any) -> list[Any]:
-    items = reply.get("items") if isinstance(reply, Mapping) else None
-    if not isinstance(items, list):
-        raise UnexpectedResponseError("The search reply has no 'items' list.")
-    return items
-
-
-def _lacks_members(item: Any) -> bool:
-    return (
-        isinstance(item, Mapping)
-        and isinstance(item.get("id"), str)
-        and any(member not in item for member in _FULL_MEMBERS)
-    )
+    for task in tasks:
+        if not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
 
 
 def _progress_bar(progress: bool | None, many: bool, total: int, label: str, unit: str) -> Any:
@@ -369,74 +316,3 @@ def _progress_bar(progress: bool | None, many: bool, total: int, label: str, uni
             raise ImportError("progress=True needs tqdm: pip install tqdm") from None
         return None
     return tqdm(total=total, desc=label, unit=unit)
-
-
-def _check(limit: int | None, concurrency: int) -> None:
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
-        raise ValueError(f"limit must be None or an integer >= 0, not {limit!r}.")
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        raise ValueError(f"concurrency must be an integer >= 1, not {concurrency!r}.")
-
-
-def _run_sync(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    from eternaltwin._sync import run_sync
-
-    return run_sync(factory)
-
-
-# -- connections --------------------------------------------------------------------------------------
-
-
-class _ClientSource:
-    """A :class:`_Source` over an async client's ``users`` endpoints (raw JSON, no model objects)."""
-
-    __slots__ = ("_users",)
-
-    def __init__(self, client: AsyncEternaltwin) -> None:
-        self._users = client.users
-
-    async def search(self, query: str | None, limit: int, offset: int) -> Any:
-        response = await self._users.search(query, limit=limit, offset=offset)
-        return _json(response)
-
-    async def user(self, user_id: str) -> Any:
-        return _json(await self._users.get(user_id))
-
-
-def _json(response: Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        raise UnexpectedResponseError(f"{response.url} answered a body that is not JSON.", response) from None
-
-
-@asynccontextmanager
-async def _source(using: str | None, fresh: bool) -> AsyncIterator[_Source]:
-    """The connection ``using`` as a :class:`_Source`.
-
-    Not ``fresh``: the async registry's client for ``using`` and its pooled connections (which stay
-    open). ``fresh``: ``using`` is looked up in the sync registry (the sync API's), and a short-lived async
-    client with the same settings serves this call on the running loop, closed at the end.
-    """
-    from eternaltwin.connections import async_connections, connections
-
-    if not fresh:
-        yield _ClientSource(async_connections.get_connection(using))
-        return
-    client = _async_twin(connections.get_connection(using))
-    try:
-        yield _ClientSource(client)
-    finally:
-        await client.aclose()
-
-
-def _async_twin(client: ClientABC) -> AsyncEternaltwin:
-    """A new async client with the settings of ``client`` (sync or async), sharing no connection with it."""
-    from eternaltwin.clients.asyncio.clients import Eternaltwin
-
-    options = client._options()
-    if not hasattr(options["transport"], "handle_async_request"):
-        # A test's MockTransport serves both flavours; a sync-only transport cannot be reused.
-        options["transport"] = None
-    options["sleep"] = None  # a sync client's sleep would block the event loop
-    return Eternaltwin(**options)

@@ -6,7 +6,8 @@ of the kernel, but jupyter-server-proxy (installed by ``binder/requirements.txt`
 behind the hub's own login. This module turns local ports and loopback URLs into those proxied URLs, and
 back, so that:
 
-- the embedded sandbox can be told its browser-facing address (``Sandbox(external_url=...)``),
+- the embedded sandbox can be told its browser-facing address (``Sandbox(external_url=...)``) and that of
+  the login widget's callback (``redirect_uri``),
 - the login widget can show a link the browser can open, and run its callback server on the port that a
   proxied ``redirect_uri`` leads to.
 
@@ -250,10 +251,11 @@ def sandbox_options(
     """Keyword arguments for ``Sandbox(...)`` that make its login page work from the person's browser.
 
     Off a hub: a ``redirect_uri`` on a free loopback port, so that the login widget catches the
-    redirect by itself. On a hub (Binder, JupyterHub): a fixed ``port`` and its proxied ``external_url``
-    (the login page and its redirects go through jupyter-server-proxy), and a ``redirect_uri`` through
-    the proxy too when the hub's public origin is known (else a loopback one: the browser cannot load it,
-    and the widget asks for the address it shows instead).
+    redirect by itself. On a hub (Binder, JupyterHub): a fixed ``port``, its proxied ``external_url``
+    (the login page and its redirects go through jupyter-server-proxy) and a ``redirect_uri`` through
+    the proxy to a free port, where the widget's callback server listens. Both are absolute when the
+    hub's public origin is known, else origin-relative paths (``/user/alice/proxy/PORT/...``), which
+    the sandbox sends the browser to in a way no release of the proxy rewrites (see its ``_navigate``).
 
     Parameters
     ----------
@@ -272,16 +274,14 @@ def sandbox_options(
     >>> options = sandbox_options(environ={})
     >>> sorted(options), options["redirect_uri"].startswith("http://127.0.0.1:")
     (['redirect_uri'], True)
+    >>> options = sandbox_options(environ={"JUPYTERHUB_SERVICE_PREFIX": "/user/alice/"})
+    >>> sorted(options), options["redirect_uri"].startswith("/user/alice/proxy/")
+    (['external_url', 'port', 'redirect_uri'], True)
     """
     path = "/" + callback_path.lstrip("/")
     callback_port = free_port()
-    loopback = f"http://127.0.0.1:{callback_port}{path}"
-    if service_prefix(environ) is None:
-        return {"redirect_uri": loopback}
+    redirect_uri = proxy_url(callback_port, path, environ=environ)
+    if redirect_uri is None:
+        return {"redirect_uri": f"http://127.0.0.1:{callback_port}{path}"}
     port = free_port()
-    proxied = proxy_url(callback_port, path, environ=environ)
-    return {
-        "port": port,
-        "external_url": proxy_url(port, environ=environ),
-        "redirect_uri": proxied if proxied and public_origin(environ) else loopback,
-    }
+    return {"port": port, "external_url": proxy_url(port, environ=environ), "redirect_uri": redirect_uri}

@@ -13,8 +13,11 @@ __all__ = [
     "expect_mapping",
     "optional_bool",
     "optional_datetime",
+    "optional_int",
     "optional_str",
     "parse_datetime",
+    "require_id",
+    "require_int",
     "require_number",
     "require_str",
 ]
@@ -55,6 +58,34 @@ def require_number(obj: Mapping[str, Any], key: str, what: str) -> int | float:
     return value
 
 
+def require_int(obj: Mapping[str, Any], key: str, what: str, *, minimum: int = 0) -> int:
+    """The integer member ``key`` of ``obj``, at least ``minimum`` (booleans, fractions, NaN and infinities
+    are refused)."""
+    value = obj.get(key)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise UnexpectedResponseError(_wrong(key, what, "an integer", value, key in obj))
+    if value < minimum:
+        raise UnexpectedResponseError(f"The {what} has {key}={value}, expected at least {minimum}.")
+    return value
+
+
+def optional_int(obj: Mapping[str, Any], key: str, what: str, *, minimum: int = 0) -> int | None:
+    """The integer member ``key`` (see :func:`require_int`), or None when absent or null."""
+    if obj.get(key) is None:
+        return None
+    return require_int(obj, key, what, minimum=minimum)
+
+
+def require_id(obj: Mapping[str, Any], what: str) -> str:
+    """The ``id`` member of an object as a string: strings as they are, integers in decimal."""
+    value = obj.get("id")
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise UnexpectedResponseError(f"The {what} has no usable 'id' (expected a string or an integer).")
+
+
 def optional_bool(obj: Mapping[str, Any], key: str, what: str) -> bool | None:
     """The boolean member ``key``, or None when absent or null."""
     value = obj.get(key)
@@ -70,8 +101,11 @@ def parse_datetime(value: str) -> datetime:
     text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
     parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+        return parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before the first representable instant
+        raise ValueError(f"{value!r} is out of the representable range") from None
 
 
 def optional_datetime(obj: Mapping[str, Any], key: str, what: str) -> datetime | None:

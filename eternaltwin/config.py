@@ -12,6 +12,9 @@ Keys
 ``client_id``, ``client_secret``, ``redirect_uri``, ``state_key``
     The OAuth app's credentials; optional for read-only connections. ``state_key`` is a string (an HS256
     secret) or a :class:`~eternaltwin.keys.Key`.
+``scope`` (``"base"``)
+    The OAuth scopes the authorization URL asks for, space-separated (``"base forum:write"``); a list of
+    scope names is joined. ``authorization_url(state, scope=...)`` overrides it for one login.
 ``timeout`` (5), ``verify_ssl`` (True), ``allow_redirects`` (False)
     Transport options.
 ``user_agent``
@@ -41,59 +44,43 @@ The ``[connections.ALIAS]`` layout is refused with a message saying how to rewri
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import os
+import re
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from eternaltwin.exceptions import ConfigurationError
-from eternaltwin.keys import Key, as_key
+from eternaltwin.exceptions import ConfigurationError, warn
+from eternaltwin.keys import MIN_SECRET_BYTES, HS256Key, Key, as_key
 
 __all__ = [
+    "ASYNC_BACKENDS",
     "DEFAULT_ALIAS",
+    "DEFAULT_SCOPE",
     "ENVIRONMENT_VARIABLES",
     "OPTIONS",
     "ConnectionSettings",
     "check_keys",
+    "check_scope",
     "load_env",
     "load_file",
     "load_mapping",
     "load_text",
+    "resolve_backend",
     "validate_options",
 ]
 
 #: The alias that ``using=None`` resolves to until ``connections.use()`` changes it.
 DEFAULT_ALIAS = "default"
 
-#: Every key a connection accepts, with a short description (used by messages and docs).
-OPTIONS: Mapping[str, str] = {
-    "url": "the server's url, e.g. 'https://eternaltwin.org/'",
-    "scheme": "'http' or 'https', with host",
-    "host": "the server's host name, instead of url",
-    "port": "the server's port, with host",
-    "prefix": "a path prefix, with host",
-    "client_id": "the OAuth app's id, e.g. 'myapp@clients'",
-    "client_secret": "the OAuth app's secret",
-    "redirect_uri": "the OAuth app's callback url",
-    "state_key": "the key that signs OAuth states (a string or an eternaltwin.keys.Key)",
-    "timeout": "seconds before a request times out (a number > 0, or None for no limit)",
-    "verify_ssl": "whether to check TLS certificates (bool)",
-    "allow_redirects": "whether to follow HTTP redirects (bool)",
-    "user_agent": "the User-Agent header to send",
-    "max_connections": "most requests in flight at once (int >= 1)",
-    "max_retries": "how many times a failed GET is retried (int >= 0)",
-    "retry_backoff": "first retry delay in seconds, doubled at each retry (number >= 0)",
-    "retry_max_backoff": "longest retry delay in seconds, and longest Retry-After obeyed (number >= 0)",
-    "async_backend": "the async client's HTTP engine: 'auto' (aiohttp when installed), 'aiohttp' or 'httpx'",
-    # Hooks for tests and embedding; not settable from files or the environment.
-    "transport": "an httpx transport to send through (tests)",
-    "sleep": "the function used to wait between retries (tests)",
-}
+#: The OAuth scope asked for unless a connection (or a call) says otherwise: what eternaltwin.org grants.
+DEFAULT_SCOPE = "base"
 
-_PYTHON_ONLY = frozenset({"transport", "sleep"})
-_SECRET_KEYS = frozenset({"client_secret", "state_key"})
+#: The values of the ``async_backend`` option.
+ASYNC_BACKENDS = ("auto", "aiohttp", "httpx")
 
 #: Environment variable -> connection key, read by :func:`load_env` for the ``"default"`` alias.
 ENVIRONMENT_VARIABLES: Mapping[str, str] = {
@@ -102,27 +89,33 @@ ENVIRONMENT_VARIABLES: Mapping[str, str] = {
     "ETERNALTWIN_CLIENT_SECRET": "client_secret",
     "ETERNALTWIN_REDIRECT_URI": "redirect_uri",
     "ETERNALTWIN_STATE_KEY": "state_key",
+    "ETERNALTWIN_SCOPE": "scope",
 }
 
 
 @dataclass(frozen=True, slots=True)
 class ConnectionSettings:
-    """The validated options of one connection (see the module docstring for each key)."""
+    """The validated options of one connection (see the module docstring for each key).
+
+    Made by :func:`validate_options`; a client keeps one (``client.settings``) and reads every option from
+    it. The defaults here are the defaults of every way of configuring a connection.
+    """
 
     url: str
-    client_id: str | None
-    client_secret: str | None
-    redirect_uri: str | None
-    state_key: Key | None
-    timeout: float | None
-    verify_ssl: bool
-    allow_redirects: bool
-    user_agent: str | None
-    max_connections: int
-    max_retries: int
-    retry_backoff: float
-    retry_max_backoff: float
-    async_backend: str
+    client_id: str | None = None
+    client_secret: str | None = None
+    redirect_uri: str | None = None
+    state_key: Key | None = None
+    scope: str = DEFAULT_SCOPE
+    timeout: float | None = 5.0
+    verify_ssl: bool = True
+    allow_redirects: bool = False
+    user_agent: str | None = None
+    max_connections: int = 10
+    max_retries: int = 3
+    retry_backoff: float = 0.5
+    retry_max_backoff: float = 10.0
+    async_backend: str = "auto"
 
     def __repr__(self) -> str:
         from eternaltwin._secrets import mask
@@ -136,6 +129,198 @@ class ConnectionSettings:
 
 def _where(source: str | None) -> str:
     return f"{source}: " if source else ""
+
+
+def _type_error(source: str | None, key: str, expected: str, value: Any) -> ConfigurationError:
+    return ConfigurationError(f"{_where(source)}{key} must be {expected}, got {type(value).__name__}.")
+
+
+# -- one checker per kind of value: (source, key, value) -> the normalised value, or ConfigurationError --
+
+
+def _optional_str(source: str | None, key: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _type_error(source, key, "a string", value)
+    if not value.strip():
+        raise ConfigurationError(f"{_where(source)}{key} is empty.")
+    return value
+
+
+def _number(minimum: float, *, strict: bool = False, optional: bool = False) -> _Check:
+    def check(source: str | None, key: str, value: Any) -> float | None:
+        if value is None and optional:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _type_error(source, key, "a number", value)
+        if value < minimum or (strict and value == minimum):
+            sign = ">" if strict else ">="
+            raise ConfigurationError(f"{_where(source)}{key} must be {sign} {minimum:g}, got {value!r}.")
+        return float(value)
+
+    return check
+
+
+def _count(minimum: int) -> _Check:
+    def check(source: str | None, key: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _type_error(source, key, f"an int >= {minimum}", value)
+        if value < minimum:
+            raise ConfigurationError(f"{_where(source)}{key} must be >= {minimum}, got {value!r}.")
+        return value
+
+    return check
+
+
+def _bool(source: str | None, key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _type_error(source, key, "True or False", value)
+    return value
+
+
+def _state_key(source: str | None, key: str, value: Any) -> Key | None:
+    if value is None:
+        return None
+    if not isinstance(value, str | bytes | Key):
+        raise _type_error(source, key, "a string or an eternaltwin.keys.Key", value)
+    if isinstance(value, str | bytes) and not value:
+        raise ConfigurationError(f"{_where(source)}{key} is empty.")
+    checked = as_key(value)
+    if isinstance(checked, HS256Key) and checked.is_short:
+        warn(
+            f"{_where(source)}{key} is shorter than {MIN_SECRET_BYTES} bytes: the OAuth state it signs "
+            "travels through the browser, where a short secret can be guessed offline. Use "
+            "secrets.token_urlsafe(32).",
+        )
+    return checked
+
+
+def _backend(source: str | None, key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise _type_error(source, key, "'auto', 'aiohttp' or 'httpx'", value)
+    try:
+        resolve_backend(value)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"{_where(source)}{exc}") from None
+    return value
+
+
+def _url(source: str | None, key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise _type_error(source, key, "a string", value)
+    if not value.startswith(("http://", "https://")):
+        raise ConfigurationError(f"{_where(source)}url must start with http:// or https://, got {value!r}.")
+    if len(value.split("://", 1)[1].split("/", 1)[0]) == 0:
+        raise ConfigurationError(f"{_where(source)}url has no host: {value!r}.")
+    return value
+
+
+# RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), tokens separated by single spaces.
+_SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
+
+
+def check_scope(value: Any, source: str | None = None, key: str = "scope") -> str:
+    """An OAuth scope, checked and normalised: names separated by single spaces.
+
+    Parameters
+    ----------
+    value : str or sequence of str
+        ``"base forum:write"``, or ``["base", "forum:write"]``; extra blanks are dropped.
+    source : str, optional
+        Where it comes from, for the message.
+    key : str
+        The option's name, for the message.
+
+    Returns
+    -------
+    str
+        E.g. ``"base forum:write"``.
+
+    Raises
+    ------
+    ConfigurationError
+        Not a string (or list of strings), empty, or a name with a character OAuth does not allow
+        (quotes, backslashes, control or non-ASCII characters).
+    """
+    if isinstance(value, str):
+        names = value.split()
+    elif isinstance(value, list | tuple) and all(isinstance(name, str) for name in value):
+        names = [part for name in value for part in name.split()]
+    else:
+        raise _type_error(
+            source, key, "a string such as 'base forum:write' (or a list of scope names)", value
+        )
+    if not names:
+        raise ConfigurationError(
+            f"{_where(source)}{key} is empty; eternaltwin.org's scope is {DEFAULT_SCOPE!r}."
+        )
+    for name in names:
+        if not _SCOPE_TOKEN.fullmatch(name):
+            raise ConfigurationError(
+                f"{_where(source)}{key} has {name!r}, which is not a scope name (printable ASCII without "
+                'quotes or backslashes, e.g. "base" or "forum:write").'
+            )
+    return " ".join(names)
+
+
+def _scope(source: str | None, key: str, value: Any) -> str:
+    return check_scope(value, source, key)
+
+
+def _unchecked(source: str | None, key: str, value: Any) -> Any:
+    return value
+
+
+_Check = Callable[[str | None, str, Any], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _Option:
+    describe: str
+    check: _Check
+    python_only: bool = False
+
+
+# Every key a connection accepts. Those that are fields of ConnectionSettings are checked by their entry
+# here; scheme, host, port and prefix only build the url; the Python-only hooks are kept by the client.
+_OPTIONS: dict[str, _Option] = {
+    "url": _Option("the server's url, e.g. 'https://eternaltwin.org/'", _url),
+    "scheme": _Option("'http' or 'https', with host", _unchecked),
+    "host": _Option("the server's host name, instead of url", _unchecked),
+    "port": _Option("the server's port, with host", _unchecked),
+    "prefix": _Option("a path prefix, with host", _unchecked),
+    "client_id": _Option("the OAuth app's id, e.g. 'myapp@clients'", _optional_str),
+    "client_secret": _Option("the OAuth app's secret", _optional_str),
+    "redirect_uri": _Option("the OAuth app's callback url", _optional_str),
+    "state_key": _Option("the key that signs OAuth states (a string or an eternaltwin.keys.Key)", _state_key),
+    "scope": _Option("the OAuth scopes to ask for, space-separated (default 'base')", _scope),
+    "timeout": _Option(
+        "seconds before a request times out (a number > 0, or None for no limit)",
+        _number(0, strict=True, optional=True),
+    ),
+    "verify_ssl": _Option("whether to check TLS certificates (bool)", _bool),
+    "allow_redirects": _Option("whether to follow HTTP redirects (bool)", _bool),
+    "user_agent": _Option("the User-Agent header to send", _optional_str),
+    "max_connections": _Option("most requests in flight at once (int >= 1)", _count(1)),
+    "max_retries": _Option("how many times a failed GET is retried (int >= 0)", _count(0)),
+    "retry_backoff": _Option("first retry delay in seconds, doubled at each retry (number >= 0)", _number(0)),
+    "retry_max_backoff": _Option(
+        "longest retry delay in seconds, and longest Retry-After obeyed (number >= 0)", _number(0)
+    ),
+    "async_backend": _Option(
+        "the async client's HTTP engine: 'auto' (aiohttp when installed), 'aiohttp' or 'httpx'", _backend
+    ),
+    # Hooks for tests and embedding; not settable from files or the environment.
+    "transport": _Option("an httpx transport to send through (tests)", _unchecked, python_only=True),
+    "sleep": _Option("the function used to wait between retries (tests)", _unchecked, python_only=True),
+}
+
+#: Every key a connection accepts, with a short description (used by messages and docs).
+OPTIONS: Mapping[str, str] = {name: option.describe for name, option in _OPTIONS.items()}
+
+_URL_PARTS = ("scheme", "host", "port", "prefix")
+_SETTINGS = tuple(f.name for f in fields(ConnectionSettings))
 
 
 def check_keys(options: Mapping[str, Any], source: str | None = None, *, python: bool = True) -> None:
@@ -154,7 +339,7 @@ def check_keys(options: Mapping[str, Any], source: str | None = None, *, python:
     ------
     ConfigurationError
     """
-    known = list(OPTIONS) if python else [k for k in OPTIONS if k not in _PYTHON_ONLY]
+    known = [name for name, option in _OPTIONS.items() if python or not option.python_only]
     for key in options:
         if not isinstance(key, str):
             raise ConfigurationError(
@@ -162,7 +347,7 @@ def check_keys(options: Mapping[str, Any], source: str | None = None, *, python:
             )
         if key in known:
             continue
-        if key in _PYTHON_ONLY:
+        if key in _OPTIONS:
             raise ConfigurationError(f"{_where(source)}{key!r} can only be given from Python.")
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
         hint = f" Did you mean {close[0]!r}?" if close else ""
@@ -171,44 +356,7 @@ def check_keys(options: Mapping[str, Any], source: str | None = None, *, python:
         )
 
 
-def _type_error(source: str | None, key: str, expected: str, value: Any) -> ConfigurationError:
-    return ConfigurationError(f"{_where(source)}{key} must be {expected}, got {type(value).__name__}.")
-
-
-def _optional_str(source: str | None, key: str, value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise _type_error(source, key, "a string", value)
-    if not value.strip():
-        raise ConfigurationError(f"{_where(source)}{key} is empty.")
-    return value
-
-
-def _number(source: str | None, key: str, value: Any, *, minimum: float, strict: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _type_error(source, key, "a number", value)
-    if value < minimum or (strict and value == minimum):
-        sign = ">" if strict else ">="
-        raise ConfigurationError(f"{_where(source)}{key} must be {sign} {minimum:g}, got {value!r}.")
-    return float(value)
-
-
-def _bool(source: str | None, key: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise _type_error(source, key, "True or False", value)
-    return value
-
-
-def _build_url(source: str | None, url: Any, scheme: Any, host: Any, port: Any, prefix: Any) -> str:
-    if url is not None:
-        if not isinstance(url, str):
-            raise _type_error(source, "url", "a string", url)
-        if not url.startswith(("http://", "https://")):
-            raise ConfigurationError(f"{_where(source)}url must start with http:// or https://, got {url!r}.")
-        if len(url.split("://", 1)[1].split("/", 1)[0]) == 0:
-            raise ConfigurationError(f"{_where(source)}url has no host: {url!r}.")
-        return url
+def _build_url(source: str | None, scheme: Any, host: Any, port: Any, prefix: Any) -> str:
     if host is None:
         raise ConfigurationError(
             f"{_where(source)}no server given: pass url='https://eternaltwin.org/' "
@@ -218,8 +366,12 @@ def _build_url(source: str | None, url: Any, scheme: Any, host: Any, port: Any, 
         raise _type_error(source, "host", "a non-empty string", host)
     if scheme not in ("http", "https"):
         raise ConfigurationError(f"{_where(source)}scheme must be 'http' or 'https', got {scheme!r}.")
+    if isinstance(port, str) and port.isascii() and port.isdigit():
+        port = int(port)  # the older client's users pass it from the environment, as a string
     if port is not None and (isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536):
-        raise ConfigurationError(f"{_where(source)}port must be an int between 1 and 65535, got {port!r}.")
+        raise ConfigurationError(
+            f"{_where(source)}port must be an int between 1 and 65535 (or its digits), got {port!r}."
+        )
     if not isinstance(prefix, str):
         raise _type_error(source, "prefix", "a string", prefix)
     if not prefix.startswith("/"):
@@ -227,71 +379,62 @@ def _build_url(source: str | None, url: Any, scheme: Any, host: Any, port: Any, 
     return f"{scheme}://{host}{'' if port is None else f':{port}'}{prefix}"
 
 
-def validate_options(
-    *,
-    url: Any = None,
-    scheme: Any = "http",
-    host: Any = None,
-    port: Any = None,
-    prefix: Any = "/",
-    client_id: Any = None,
-    client_secret: Any = None,
-    redirect_uri: Any = None,
-    state_key: Any = None,
-    timeout: Any = 5,
-    verify_ssl: Any = True,
-    allow_redirects: Any = False,
-    user_agent: Any = None,
-    max_connections: Any = 10,
-    max_retries: Any = 3,
-    retry_backoff: Any = 0.5,
-    retry_max_backoff: Any = 10.0,
-    async_backend: Any = "auto",
-    source: str | None = None,
-) -> ConnectionSettings:
+def validate_options(*, source: str | None = None, **options: Any) -> ConnectionSettings:
     """Check every connection option and normalise them.
+
+    Parameters
+    ----------
+    source : str, optional
+        Where the options come from, for messages.
+    **options
+        The keys of :data:`OPTIONS` (unknown keys are refused; see :func:`check_keys`). ``url``, or
+        ``host`` with optional ``scheme``, ``port`` and ``prefix``, is required. The Python-only hooks
+        (``transport``, ``sleep``) are accepted and ignored: the client keeps them itself.
+
+    Returns
+    -------
+    ConnectionSettings
 
     Raises
     ------
     ConfigurationError
-        Naming the key and what was expected (a ValueError subclass).
+        Naming the key and what was expected (a ValueError subclass), never a secret's value.
     """
-    if state_key is not None and not isinstance(state_key, str | bytes | Key):
-        raise _type_error(source, "state_key", "a string or an eternaltwin.keys.Key", state_key)
-    if isinstance(state_key, str | bytes) and not state_key:
-        raise ConfigurationError(f"{_where(source)}state_key is empty.")
-    if isinstance(max_connections, bool) or not isinstance(max_connections, int):
-        raise _type_error(source, "max_connections", "an int >= 1", max_connections)
-    if max_connections < 1:
-        raise ConfigurationError(f"{_where(source)}max_connections must be >= 1, got {max_connections!r}.")
-    if isinstance(max_retries, bool) or not isinstance(max_retries, int):
-        raise _type_error(source, "max_retries", "an int >= 0", max_retries)
-    if max_retries < 0:
-        raise ConfigurationError(f"{_where(source)}max_retries must be >= 0, got {max_retries!r}.")
-    if not isinstance(async_backend, str):
-        raise _type_error(source, "async_backend", "'auto', 'aiohttp' or 'httpx'", async_backend)
-    from eternaltwin.clients._transports import resolve_backend
+    check_keys(options, source)
+    given = {key: value for key, value in options.items() if key in _SETTINGS}
+    if given.get("url") is None:
+        parts = {"scheme": "http", "prefix": "/", **{k: options[k] for k in _URL_PARTS if k in options}}
+        given["url"] = _build_url(
+            source, parts["scheme"], parts.get("host"), parts.get("port"), parts["prefix"]
+        )
+    checked = {key: _OPTIONS[key].check(source, key, value) for key, value in given.items()}
+    return ConnectionSettings(**checked)
 
-    try:
-        resolve_backend(async_backend)
-    except ConfigurationError as exc:
-        raise ConfigurationError(f"{_where(source)}{exc}") from None
-    return ConnectionSettings(
-        url=_build_url(source, url, scheme, host, port, prefix),
-        client_id=_optional_str(source, "client_id", client_id),
-        client_secret=_optional_str(source, "client_secret", client_secret),
-        redirect_uri=_optional_str(source, "redirect_uri", redirect_uri),
-        state_key=None if state_key is None else as_key(state_key),
-        timeout=None if timeout is None else _number(source, "timeout", timeout, minimum=0, strict=True),
-        verify_ssl=_bool(source, "verify_ssl", verify_ssl),
-        allow_redirects=_bool(source, "allow_redirects", allow_redirects),
-        user_agent=_optional_str(source, "user_agent", user_agent),
-        max_connections=max_connections,
-        max_retries=max_retries,
-        retry_backoff=_number(source, "retry_backoff", retry_backoff, minimum=0),
-        retry_max_backoff=_number(source, "retry_max_backoff", retry_max_backoff, minimum=0),
-        async_backend=async_backend,
-    )
+
+def _has_aiohttp() -> bool:
+    return importlib.util.find_spec("aiohttp") is not None
+
+
+def resolve_backend(name: str) -> Literal["aiohttp", "httpx"]:
+    """The engine an ``async_backend`` option stands for.
+
+    Raises
+    ------
+    ConfigurationError
+        For an unknown name, or ``"aiohttp"`` when aiohttp is not installed.
+    """
+    if name == "httpx":
+        return "httpx"
+    if name == "aiohttp":
+        if not _has_aiohttp():
+            raise ConfigurationError(
+                "async_backend='aiohttp' needs aiohttp: pip install 'eternaltwin-kit[fast]' "
+                "(or use async_backend='httpx')."
+            )
+        return "aiohttp"
+    if name == "auto":
+        return "aiohttp" if _has_aiohttp() else "httpx"
+    raise ConfigurationError(f"async_backend must be one of {', '.join(ASYNC_BACKENDS)}; got {name!r}.")
 
 
 def load_file(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
@@ -416,8 +559,3 @@ def load_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
             "ETERNALTWIN_STATE_KEY."
         )
     return options
-
-
-def is_secret_option(key: str) -> bool:
-    """Whether an option holds a secret (its value never goes into a message)."""
-    return key in _SECRET_KEYS

@@ -17,12 +17,14 @@ Configuration can also come from a TOML file (:func:`configure_from_file`, one t
 
 from __future__ import annotations
 
+import contextvars
 import os
 from collections.abc import Iterator, Mapping
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 from eternaltwin import config
+from eternaltwin import users as _users
 from eternaltwin.clients.abc.clients import ClientABC
 from eternaltwin.clients.asyncio.clients import Eternaltwin as AsyncEternaltwin
 from eternaltwin.clients.sync.clients import Eternaltwin
@@ -35,24 +37,38 @@ __all__ = [
     "configure_from_env",
     "configure_from_file",
     "connections",
+    "use",
 ]
 
 C = TypeVar("C", bound=ClientABC)
 
 
 class ActiveAlias(Generic[C]):
-    """What :meth:`Connections.use` returns: the switch is already made; as a context manager, it is
-    undone on exit (``with connections.use("prod") as client: ...``)."""
+    """What :meth:`Connections.use` returns.
 
-    __slots__ = ("_alias", "_previous", "_registry")
+    As a plain call, ``use(alias)`` has already made ``alias`` the registry's default, everywhere. As a
+    context manager (``with connections.use("prod") as client: ...``), the default is put back at once and
+    ``alias`` is active only inside the block, for the task or thread that runs it (a
+    :class:`contextvars.ContextVar`); leaving the block restores what that task had. Two tasks each in its
+    own block never see each other's alias.
+    """
+
+    __slots__ = ("_alias", "_previous", "_registry", "_token")
 
     def __init__(self, registry: Connections[C], alias: str, previous: str) -> None:
         self._registry = registry
         self._alias = alias
         self._previous = previous
+        self._token: contextvars.Token[str | None] | None = None
 
     def __enter__(self) -> C:
-        return self._registry[self._alias]
+        registry = self._registry
+        # use() made the alias the default for everyone; a block wants it for itself only. (In a thread,
+        # another thread may see the default of the few instructions between use() and here.)
+        if registry._default == self._alias:
+            registry._default = self._previous
+        self._token = registry._local.set(self._alias)
+        return registry[self._alias]
 
     def __exit__(
         self,
@@ -60,7 +76,9 @@ class ActiveAlias(Generic[C]):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._registry._active = self._previous
+        if self._token is not None:
+            self._registry._local.reset(self._token)
+            self._token = None
 
     def __repr__(self) -> str:
         return f"<active connection {self._alias!r} (was {self._previous!r})>"
@@ -83,10 +101,17 @@ class Connections(Generic[C]):
     ``with conns:`` (sync clients) and ``async with conns:`` close every pooled connection on exit.
     """
 
+    #: How messages name this registry (the module's two are ``connections`` and ``async_connections``).
+    _name = "connections"
+
     def __init__(self, client_class: type[C]) -> None:
         self.client_class = client_class
         self._connections: dict[str, C] = {}
-        self._active = config.DEFAULT_ALIAS
+        self._default = config.DEFAULT_ALIAS  # the notebook-wide active alias (use() as a plain call)
+        # The active alias of the ``with use(...)`` block that the running task or thread is in, if any.
+        self._local: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+            f"eternaltwin-active-alias-{id(self)}", default=None
+        )
 
     # -- mapping ------------------------------------------------------------------------------------
 
@@ -94,7 +119,7 @@ class Connections(Generic[C]):
         try:
             return self._connections[alias]
         except KeyError:
-            raise UnknownAliasError(alias, list(self._connections)) from None
+            raise UnknownAliasError(alias, list(self._connections), self._name) from None
 
     def __setitem__(self, alias: str, client: C) -> None:
         if not isinstance(alias, str) or not alias:
@@ -103,14 +128,15 @@ class Connections(Generic[C]):
             raise TypeError(f"a connection is an Eternaltwin client, got {type(client).__name__}")
         previous = self._connections.get(alias)
         self._connections[alias] = client
+        client.alias = alias
         if previous is not None and previous is not client:
             self._discard(previous)
 
     def __delitem__(self, alias: str) -> None:
         client = self[alias]
         del self._connections[alias]
-        if self._active == alias:
-            self._active = config.DEFAULT_ALIAS
+        if self._default == alias:
+            self._default = config.DEFAULT_ALIAS
         self._discard(client)
 
     def __contains__(self, alias: object) -> bool:
@@ -135,12 +161,13 @@ class Connections(Generic[C]):
         del self[alias]
 
     def _discard(self, client: C) -> None:
-        """Close a sync client that no alias holds any more (async pools need ``aclose``)."""
+        """Close a client that no alias holds any more (calls in flight on it finish first)."""
         if any(held is client for held in self._connections.values()):  # identity: clients compare by config
             return
-        close = getattr(client, "close", None)
-        if callable(close):
-            close()
+        if isinstance(client, AsyncEternaltwin):
+            client.close_soon()  # on its event loop, as soon as that loop can: nothing here can await
+        elif isinstance(client, Eternaltwin):
+            client.close()
 
     # -- building -----------------------------------------------------------------------------------
 
@@ -152,10 +179,10 @@ class Connections(Generic[C]):
             raise ConfigurationError(
                 f"{source}: expected a dict of options such as {{'url': ...}}, got {type(options).__name__}."
             )
-        config.check_keys(options, source)
-        checked = {k: v for k, v in options.items() if k not in ("transport", "sleep")}
-        config.validate_options(**checked, source=source)
-        return self.client_class(**options)
+        settings = config.validate_options(**options, source=source)
+        return self.client_class.from_settings(
+            settings, transport=options.get("transport"), sleep=options.get("sleep")
+        )
 
     def create_connection(self, alias: str, **kwargs: Any) -> C:
         """Build a client from ``kwargs`` and register it under ``alias`` (replacing one of that name).
@@ -207,9 +234,11 @@ class Connections(Generic[C]):
     def _replace(self, clients: dict[str, C]) -> None:
         old = list(self._connections.values())
         self._connections = clients
-        if self._active not in clients:
+        for alias, client in clients.items():
+            client.alias = alias
+        if self._default not in clients:
             # The active alias is gone with the old connections: fall back rather than point at nothing.
-            self._active = config.DEFAULT_ALIAS
+            self._default = config.DEFAULT_ALIAS
         for client in old:
             self._discard(client)
 
@@ -259,13 +288,17 @@ class Connections(Generic[C]):
 
     @property
     def active(self) -> str:
-        """The alias ``using=None`` and :meth:`get_connection` resolve to (``"default"`` at first)."""
-        return self._active
+        """The alias ``using=None`` and :meth:`get_connection` resolve to: the alias of the ``with use()``
+        block this task or thread is in, else the registry's default (``"default"`` until changed)."""
+        local = self._local.get()
+        return self._default if local is None else local
 
     def use(self, alias: str) -> ActiveAlias[C]:
         """Make ``alias`` the active connection.
 
-        The change is made at once; used as a context manager, it is undone on exit.
+        As a plain call, it is the registry's default from now on, for every task and thread. Used as a
+        context manager, it is active inside the block only, for the task or thread running it, and what
+        that task had is restored on exit.
 
         Raises
         ------
@@ -273,7 +306,7 @@ class Connections(Generic[C]):
             When no connection has that alias.
         """
         self[alias]
-        previous, self._active = self._active, alias
+        previous, self._default = self._default, alias
         return ActiveAlias(self, alias, previous)
 
     def get_connection(self, alias: str | None = None) -> C:
@@ -284,7 +317,7 @@ class Connections(Generic[C]):
         UnknownAliasError
             A ``KeyError`` whose message names the alias and lists the configured ones.
         """
-        return self[self._active if alias is None else alias]
+        return self[self.active if alias is None else alias]
 
     # -- lifetime -----------------------------------------------------------------------------------
 
@@ -337,8 +370,9 @@ class Connections(Generic[C]):
 
     def __repr__(self) -> str:
         flavour = getattr(self.client_class, "_flavour", "")
+        active = self.active
         entries = ", ".join(
-            f"{alias}{' (active)' if alias == self._active else ''} -> {client.url}"
+            f"{alias}{' (active)' if alias == active else ''} -> {client.url}"
             for alias, client in self._connections.items()
         )
         return f"<Connections of {self.client_class.__name__} ({flavour}): {entries or 'none configured'}>"
@@ -348,6 +382,11 @@ class Connections(Generic[C]):
 connections: Connections[Eternaltwin] = Connections(Eternaltwin)
 #: The async clients, by alias.
 async_connections: Connections[AsyncEternaltwin] = Connections(AsyncEternaltwin)
+async_connections._name = "async_connections"
+
+# User's high-level API (User.get(using=...)...) finds its connections here: the model module never
+# imports the registries, they hand themselves down to it.
+_users._registries = (connections, async_connections)
 
 
 def _registries(registry: Connections[Any] | None) -> list[Connections[Any]]:
@@ -368,6 +407,44 @@ def configure(**aliases: Mapping[str, Any]) -> None:
         registry.configure(
             **{alias: dict(opts) if isinstance(opts, Mapping) else opts for alias, opts in aliases.items()}
         )
+
+
+def use(alias: str) -> ActiveAlias[Any]:
+    """Make ``alias`` the active connection of both :data:`connections` and :data:`async_connections`.
+
+    As a plain call, for everyone from now on; as a context manager (``with use("prod"):``), inside the
+    block only, for the task or thread running it. See :meth:`Connections.use`.
+
+    Raises
+    ------
+    UnknownAliasError
+        When either registry has no connection of that alias (then neither is changed).
+    """
+    connections[alias], async_connections[alias]
+    return _BothActive(connections.use(alias), async_connections.use(alias))
+
+
+class _BothActive(ActiveAlias[Any]):
+    """:func:`use` on both registries at once (the sync one's client is what ``with`` gives)."""
+
+    __slots__ = ("_other",)
+
+    def __init__(self, sync: ActiveAlias[Any], other: ActiveAlias[Any]) -> None:
+        super().__init__(sync._registry, sync._alias, sync._previous)
+        self._other = other
+
+    def __enter__(self) -> Any:
+        self._other.__enter__()
+        return super().__enter__()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        super().__exit__(exc_type, exc, tb)
+        self._other.__exit__(exc_type, exc, tb)
 
 
 def configure_from_file(

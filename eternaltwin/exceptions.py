@@ -22,13 +22,26 @@
         ├── RateLimitedError         429 (``retry_after`` in seconds, when the server said)
         └── ServerError              5xx
 
+One warning: :class:`OlderClientWarning` (a ``UserWarning``), from ``import eternaltwin`` when the older
+``eternaltwin`` 1.0 distribution is installed too.
+
+Warnings (not stopping the work) have their own root::
+
+    EternaltwinWarning (UserWarning)  the server's data changed during a bulk fetch, a short state_key,
+    │                                 a login finished without expected_state...
+    └── OlderClientWarning           the older ``eternaltwin`` distribution is installed beside the kit
+
 Lower-level errors (``httpx`` ones) are translated in one place, the clients' send path. Messages never
 contain secrets: tokens and client secrets are masked before they reach a message.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
+import os
+import sys
+import warnings
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
@@ -39,11 +52,13 @@ __all__ = [
     "ConfigurationError",
     "ConnectionFailed",
     "EternalTwinError",
+    "EternaltwinWarning",
     "InvalidStateError",
     "InvalidUserIdError",
     "MissingCredentialsError",
     "NotAuthenticatedError",
     "NotFoundError",
+    "OlderClientWarning",
     "PageFetchError",
     "RateLimitedError",
     "RequestError",
@@ -56,6 +71,7 @@ __all__ = [
     "UserFetchError",
     "ValidationError",
     "request_error_for",
+    "warn",
 ]
 
 _BODY_PREVIEW = 500
@@ -63,6 +79,20 @@ _BODY_PREVIEW = 500
 
 class EternalTwinError(Exception):
     """Base class of every exception raised by the kit."""
+
+
+class EternaltwinWarning(UserWarning):
+    """Base class of the kit's warnings: something worth knowing that does not stop the work (the server's
+    data changed during a bulk fetch, for instance)."""
+
+
+def warn(message: str, category: type[Warning] = EternaltwinWarning) -> None:
+    """Warn, pointing at the first caller outside the kit (the line of the user's code that led here)."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    level, frame = 2, sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        level, frame = level + 1, frame.f_back  # type: ignore[assignment]
+    warnings.warn(message, category, stacklevel=level)
 
 
 class InvalidStateError(EternalTwinError):
@@ -139,17 +169,24 @@ class UnknownAliasError(ConfigurationError, KeyError):
     It is also a :class:`KeyError`, as the older client raised one.
     """
 
-    def __init__(self, alias: str, known: list[str]) -> None:
+    def __init__(self, alias: str, known: list[str], registry: str = "connections") -> None:
         self.alias = alias
         self.known = sorted(known)
         if self.known:
             where = "configured aliases: " + ", ".join(repr(a) for a in self.known)
         else:
             where = "no alias is configured"
+        close = difflib.get_close_matches(str(alias), self.known, n=1, cutoff=0.6)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        # create_connection adds one and keeps the others (configure() would replace them all).
+        add = (
+            f"{registry}.create_connection({alias!r}, url=...)"
+            if self.known
+            else f"configure({alias}={{'url': ...}})"
+        )
         message = (
-            f"No connection named {alias!r} ({where}). Configure one with "
-            f"eternaltwin.connections.configure({alias}={{'url': ...}}), configure_from_file() "
-            f"or the ETERNALTWIN_URL environment variable."
+            f"No connection named {alias!r} ({where}).{hint} Add one with eternaltwin.connections.{add}, "
+            f"or set the ETERNALTWIN_URL environment variable for 'default'."
         )
         super().__init__(message)
         self.message = message
@@ -166,6 +203,9 @@ class TransportError(EternalTwinError):
     method, url : str
         The request that failed.
     """
+
+    #: How many times the request was sent, the client's retries included.
+    attempts: int = 1
 
     def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
         super().__init__(message)
@@ -208,13 +248,46 @@ class PageFetchError(EternalTwinError):
     The error that ended the last attempt is ``__cause__``.
     """
 
-    def __init__(self, offset: int, limit: int, attempts: int, cause: BaseException) -> None:
+    def __init__(self, offset: int, limit: int, attempts: int, cause: BaseException | None) -> None:
         self.offset = offset
         self.limit = limit
         self.attempts = attempts
+        #: ``(offset, rows)`` of each missing part (the failed page alone, unless made by :meth:`missing`).
+        self.gaps: list[tuple[int, int]] = [(offset, limit)]
         what = "the match count (limit=0)" if limit == 0 else f"the page at offset {offset} (limit {limit})"
         tries = "once" if attempts == 1 else f"{attempts} times"
         super().__init__(f"Could not fetch {what}, asked {tries}: {cause}")
+
+    @classmethod
+    def missing(
+        cls, promised: int, received: int, gaps: list[tuple[int, int]], duplicates: int = 0
+    ) -> PageFetchError:
+        """The error for rows the server's count promised that did not come, even when asked again.
+
+        Parameters
+        ----------
+        promised, received : int
+            The rows the count promised, and the distinct users received.
+        gaps : list of (offset, rows)
+            The parts still missing.
+        duplicates : int
+            How many users came more than once (a server that ignores ``offset`` sends only those).
+        """
+        offset, limit = gaps[0] if gaps else (received, promised - received)
+        parts = []
+        if gaps:
+            where = ", ".join(f"offset {start} ({rows} missing)" for start, rows in gaps)
+            parts.append(f"the rows at {where} did not come, even when asked again")
+        if duplicates:
+            parts.append(f"{duplicates} user(s) came more than once (does the server ignore offset?)")
+        error = cls.__new__(cls)
+        EternalTwinError.__init__(
+            error,
+            f"The server counted {promised} matching users but sent {received}: {'; '.join(parts)}. "
+            "Nothing is returned rather than a partial result; try again later.",
+        )
+        error.offset, error.limit, error.attempts, error.gaps = offset, limit, 2, list(gaps)
+        return error
 
 
 class UserFetchError(EternalTwinError):
@@ -252,8 +325,15 @@ class RequestError(EternalTwinError):
     status_code : int
     url : str
     code : str or None
-        The server's error code (the ``error`` member of a JSON error body), e.g. ``"UserNotFound"``.
+        The server's error code, e.g. ``"UserNotFound"``, read from a JSON error body in any of the shapes
+        servers use: ``{"error": "UserNotFound"}`` (2021; also OAuth's ``{"error": "invalid_grant"}``),
+        ``{"error": {"code": "OauthCodeTimeError", ...}}``, ``{"code": "..."}`` or
+        ``{"errors": [{"code": "..."}, ...]}`` (the first). None for a body without one, such as the
+        2021 server's plain-text ``Internal Server Error``.
     """
+
+    #: How many times the request was sent, the client's retries included.
+    attempts: int = 1
 
     def __init__(self, response: Response, message: str | None = None) -> None:
         self.response = response
@@ -302,13 +382,32 @@ class ServerError(RequestError):
     """The server failed (5xx)."""
 
 
+class OlderClientWarning(EternaltwinWarning):
+    """The older ``eternaltwin`` distribution (1.0) is installed beside this kit.
+
+    Both install the same ``eternaltwin`` package, so each overwrites the other's files, and uninstalling
+    either deletes files the other needs; ``pip check`` sees nothing wrong. ``import eternaltwin`` warns
+    once with the commands that fix it: uninstall both, then reinstall the kit (which runs code written
+    for 1.0 unchanged).
+    """
+
+
 def _error_code(content: bytes) -> str | None:
+    """The error code of a JSON error body (see :class:`RequestError`'s ``code``), or None."""
     try:
         data: Any = json.loads(content)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
-    if isinstance(data, dict) and isinstance(data.get("error"), str):
-        return str(data["error"])
+    if not isinstance(data, dict):
+        return None
+    error = data.get("error")
+    if isinstance(error, str):
+        return error or None
+    for holder in (error, data, *(data["errors"][:1] if isinstance(data.get("errors"), list) else ())):
+        if isinstance(holder, dict):
+            code = holder.get("code")
+            if isinstance(code, str) and code:
+                return code
     return None
 
 

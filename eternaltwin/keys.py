@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 import jwt
+from jwt.algorithms import HMACAlgorithm
 
 from eternaltwin._secrets import mask
 
@@ -92,6 +94,22 @@ class Key(ABC):
         return hash((self.algorithm, self._fingerprint()))
 
 
+#: The shortest HS256 secret that is not warned about (RFC 7518 §3.2: as long as the hash).
+MIN_SECRET_BYTES = 32
+
+
+class _QuietHMAC(HMACAlgorithm):
+    """HS256 as PyJWT does it, without its warning about short keys at every signature (from inside PyJWT,
+    naming nothing the caller knows): the kit warns once, when a ``state_key`` is configured."""
+
+    def check_key_length(self, key: Any) -> str | None:
+        return None
+
+
+_HS256_JWS = jwt.PyJWS(algorithms=[])
+_HS256_JWS.register_algorithm("HS256", _QuietHMAC(HMACAlgorithm.SHA256))
+
+
 class HS256Key(Key):
     """A shared-secret key (HMAC with SHA-256).
 
@@ -99,7 +117,8 @@ class HS256Key(Key):
     ----------
     key : str or bytes
         The secret. Use at least 32 random bytes (``secrets.token_urlsafe(32)``): the state travels
-        through the browser, so a short secret could be guessed offline (PyJWT warns below 32 bytes).
+        through the browser, so a short secret could be guessed offline. Configuring a connection with a
+        shorter one warns (:func:`eternaltwin.config.validate_options`).
     """
 
     __slots__ = ("_secret",)
@@ -109,6 +128,27 @@ class HS256Key(Key):
         if not isinstance(key, str | bytes) or not key:
             raise TypeError("HS256Key needs a non-empty str or bytes secret.")
         self._secret = _to_bytes(key)
+
+    @property
+    def is_short(self) -> bool:
+        """Whether the secret is shorter than :data:`MIN_SECRET_BYTES`."""
+        return len(self._secret) < MIN_SECRET_BYTES
+
+    def encode(self, payload: dict[str, Any]) -> str:
+        """Sign ``payload`` as a JWT (see :meth:`Key.encode`)."""
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        return _HS256_JWS.encode(body, self._secret, algorithm="HS256", headers={"typ": "JWT"})
+
+    def decode(self, token: str) -> dict[str, Any]:
+        """Check the signature of ``token`` and return its claims (see :meth:`Key.decode`)."""
+        body = _HS256_JWS.decode(token, self._secret, algorithms=["HS256"])
+        try:
+            claims = json.loads(body)
+        except ValueError:
+            raise jwt.DecodeError("The token's payload is not JSON.") from None
+        if not isinstance(claims, dict):
+            raise jwt.DecodeError("The token's payload is not a JSON object.")
+        return claims
 
     def _signing_key(self) -> bytes:
         return self._secret

@@ -1,8 +1,10 @@
-"""Eternaltwin users as pandas DataFrames.
+"""Eternaltwin users as pandas DataFrames: the frames layer.
 
-Importing this module imports pandas and registers the ``df.eternaltwin`` accessor; ``import eternaltwin``
-alone never does. The frames have fixed columns and dtypes whatever they were built from
-(see :data:`USER_COLUMNS`)::
+:func:`users_frame` builds a frame from users you have; :func:`search_frame` (and its async twin) fetches
+every user of a search into one, through the bulk layer (:mod:`eternaltwin._bulk`), which hands each page's
+records to this module's column builder. Importing this module imports pandas and registers the
+``df.eternaltwin`` accessor; ``import eternaltwin`` alone never does. The frames have fixed columns and
+dtypes whatever they were built from (see :data:`USER_COLUMNS`)::
 
     id                   string            the user's UUID
     display_name         string
@@ -11,6 +13,11 @@ alone never does. The frames have fixed columns and dtypes whatever they were bu
     is_administrator     boolean (nullable)
     <site>_id            string            one pair per game server, in GAME_SITES order,
     <site>_name          string            NA when no account of that server is linked (or unknown)
+
+then, only when the users have accounts of kinds the kit does not know (newer servers link more kinds),
+one more ``<kind>_id``, ``<kind>_name`` pair of string columns per such kind, in alphabetical order: link
+kinds are never dropped. (A kind whose columns would take a fixed column's name gets ``links_<kind>_id``
+and ``links_<kind>_name``.)
 
 Examples
 --------
@@ -24,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 try:
     import numpy as np
@@ -34,9 +41,16 @@ except ImportError as error:  # pragma: no cover - depends on the environment
         "eternaltwin.pandas needs pandas: pip install 'eternaltwin-kit[notebook]' (or pip install pandas)."
     ) from error
 
+from eternaltwin import _bulk
+from eternaltwin._sync import run_sync
+from eternaltwin.connections import async_connections, connections
 from eternaltwin.users import GAME_SITES, LinkedAccount, SearchPage, User
 
-__all__ = ["USER_COLUMNS", "UsersAccessor", "users_frame"]
+if TYPE_CHECKING:
+    from eternaltwin.clients.abc.clients import ClientABC
+    from eternaltwin.clients.asyncio.clients import Eternaltwin as AsyncEternaltwin
+
+__all__ = ["USER_COLUMNS", "UsersAccessor", "asearch_frame", "search_frame", "users_frame"]
 
 _STRING = pd.StringDtype()
 _DATETIME = pd.DatetimeTZDtype(unit="ns", tz="UTC")
@@ -51,7 +65,8 @@ _BASE_COLUMNS: tuple[tuple[str, Any], ...] = (
 )
 _SITES: tuple[str, ...] = tuple(GAME_SITES)
 
-#: The columns of a users frame, in order, with their dtypes.
+#: The fixed columns of a users frame, in order, with their dtypes (any link kinds the kit does not know
+#: follow them, as string columns: see the module docstring).
 USER_COLUMNS: Mapping[str, Any] = dict(
     _BASE_COLUMNS + tuple((f"{site}_{part}", _STRING) for site in _SITES for part in ("id", "name"))
 )
@@ -77,8 +92,10 @@ def users_frame(items: Iterable[Any]) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per user, in input order, with a fresh ``RangeIndex``. An empty input gives an empty
-        frame with the same columns and dtypes.
+        One row per user, in input order, with a fresh ``RangeIndex``: the columns of
+        :data:`USER_COLUMNS`, then a ``<kind>_id``/``<kind>_name`` pair per link kind the kit does not
+        know (alphabetical), if any user has one. An empty input gives an empty frame with the fixed
+        columns and dtypes.
 
     Raises
     ------
@@ -88,12 +105,122 @@ def users_frame(items: Iterable[Any]) -> pd.DataFrame:
     Notes
     -----
     Members that a user lacks, or whose value has an unexpected type, become missing values (``NA`` or
-    ``NaT``); nothing raises for a shape the API may send, and ids stay strings. Raw JSON is read straight
-    into columns (no :class:`User` objects are built), so large inputs are cheap.
+    ``NaT``); nothing raises for a shape the API may send, and ids stay strings. A ``links`` entry that is
+    null, or whose remote account has no ``type``, is "not linked", as for :class:`User`. Raw JSON is read
+    straight into columns (no :class:`User` objects are built), so large inputs are cheap.
     """
     columns = _Columns()
     columns.add(items)
     return columns.frame()
+
+
+def search_frame(
+    query: str | None = None,
+    *,
+    limit: int | None = None,
+    details: bool = False,
+    concurrency: int = 8,
+    progress: bool | None = None,
+    using: str | None = None,
+) -> pd.DataFrame:
+    """Search users and return all the matches (or the first ``limit``) as a DataFrame.
+
+    The count is asked first, then pages of 100 are fetched ``concurrency`` at a time (through the
+    connection's client, with its retries) and each page is read into the frame's columns as it arrives.
+
+    Parameters
+    ----------
+    query : str or None
+        The search text (``q``); None or ``""`` matches every user.
+    limit : int or None
+        At most this many users; None for all the matches.
+    details : bool
+        Fetch the full record (``GET /api/v1/users/{id}``) of each user whose search item lacks members
+        of the default view (creation date, administrator flag, links), concurrently too.
+    concurrency : int
+        How many requests may be in flight at once.
+    progress : bool or None
+        Show a progress bar (``tqdm.auto``: a widget in notebooks, text elsewhere). None shows one when
+        there are more than a few pages, True always, False never.
+    using : str or None
+        The connection alias; None for the active connection.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The users in the server's order, with the columns of :data:`USER_COLUMNS`.
+
+    Raises
+    ------
+    PageFetchError
+        A page failed for good (after the client's retries), or rows that the server's count promised
+        did not come (never a partial frame; see :mod:`eternaltwin._bulk`).
+    UserFetchError
+        With ``details=True``, a user's record failed for good.
+
+    Notes
+    -----
+    Works the same in a plain script and in a notebook, whose cell already runs in an event loop: the
+    requests then run on a private loop in a worker thread, through a short-lived async twin of the
+    connection's client. In async code, use :func:`asearch_frame`.
+    """
+    _bulk.check_options(limit, concurrency)
+    client = connections.get_connection(using)
+    options: dict[str, Any] = {"limit": limit, "details": details, "concurrency": concurrency}
+
+    async def fetch() -> pd.DataFrame:
+        twin = _async_twin(client)
+        try:
+            return await _fetch_frame(twin, query, options, progress)
+        finally:
+            await twin.aclose()
+
+    return run_sync(fetch)
+
+
+async def asearch_frame(
+    query: str | None = None,
+    *,
+    limit: int | None = None,
+    details: bool = False,
+    concurrency: int = 8,
+    progress: bool | None = None,
+    using: str | None = None,
+) -> pd.DataFrame:
+    """The async twin of :func:`search_frame` (same parameters, result and errors), through the pooled
+    client of ``async_connections``."""
+    _bulk.check_options(limit, concurrency)
+    client = async_connections.get_connection(using)
+    options: dict[str, Any] = {"limit": limit, "details": details, "concurrency": concurrency}
+    return await _fetch_frame(client, query, options, progress)
+
+
+async def _fetch_frame(
+    client: AsyncEternaltwin, query: str | None, options: dict[str, Any], progress: bool | None
+) -> pd.DataFrame:
+    parts: dict[int, _Columns] = {}
+
+    def sink(offset: int, records: list[Mapping[str, Any]]) -> None:
+        parts[offset] = columns = _Columns()
+        columns.add(records)
+
+    await _bulk.fetch_search(client, query, sink, progress=progress, **options)
+    result = _Columns()
+    for offset in sorted(parts):
+        result.extend(parts[offset])
+    return result.frame()
+
+
+def _async_twin(client: ClientABC) -> AsyncEternaltwin:
+    """A new async client with the settings of ``client``, sharing no connection with it (for a private
+    event loop: the pooled async client belongs to another)."""
+    from eternaltwin.clients.asyncio.clients import Eternaltwin
+
+    transport = client._transport
+    # A test's MockTransport serves both flavours; a sync-only transport cannot be reused.
+    return Eternaltwin.from_settings(
+        client.settings, transport=transport if hasattr(transport, "handle_async_request") else None
+    )
 
 
 class _Columns:
@@ -146,11 +273,14 @@ class _Columns:
                     current = entry.get("current")
                     if current.__class__ is dict:
                         remote = current.get("user")
-                        if remote.__class__ is dict and site in remotes:
+                        if remote.__class__ is dict and remote.get("type") is not None:
                             remote_name = remote.get("username")
                             if remote_name is None:
                                 remote_name = remote.get("display_name")
-                            remotes[site].append(
+                            linked = remotes.get(site)
+                            if linked is None:
+                                linked = remotes[site] = []
+                            linked.append(
                                 (
                                     len(ids) - 1,
                                     _text(remote.get("id")),
@@ -168,7 +298,8 @@ class _Columns:
         self.admins += other.admins
         for site, linked in other.remotes.items():
             if linked:
-                self.remotes[site] += [(row + shift, remote_id, name) for row, remote_id, name in linked]
+                rows = [(row + shift, remote_id, name) for row, remote_id, name in linked]
+                self.remotes.setdefault(site, []).extend(rows)
 
     def _add_other(self, item: Any) -> None:
         if isinstance(item, User):
@@ -194,8 +325,7 @@ class _Columns:
         self.deleted.append(user.deleted_at)
         self.admins.append(user.is_administrator)
         for site, account in user.links.items():
-            if site in self.remotes:
-                self.remotes[site].append((row, account.id, account.name))
+            self.remotes.setdefault(site, []).append((row, account.id, account.name))
 
     def frame(self, index: Any = None) -> pd.DataFrame:
         """The typed frame (vectorised conversions only)."""
@@ -207,11 +337,23 @@ class _Columns:
             "deleted_at": _datetimes(self.deleted),
             "is_administrator": pd.array(self.admins, dtype=_BOOLEAN),
         }
-        for site, linked in self.remotes.items():
+        # The known kinds always (in GAME_SITES order), then any other kind that has an account, sorted.
+        extra = sorted(site for site, linked in self.remotes.items() if linked and site not in GAME_SITES)
+        for site in (*_SITES, *extra):
+            linked = self.remotes[site]
             rows = [row for row, _, _ in linked]
-            data[f"{site}_id"] = _sparse_strings(size, rows, [remote_id for _, remote_id, _ in linked])
-            data[f"{site}_name"] = _sparse_strings(size, rows, [name for _, _, name in linked])
+            prefix = site if site in GAME_SITES else _extra_prefix(site)
+            data[f"{prefix}_id"] = _sparse_strings(size, rows, [remote_id for _, remote_id, _ in linked])
+            data[f"{prefix}_name"] = _sparse_strings(size, rows, [name for _, _, name in linked])
         return pd.DataFrame(data, index=index, copy=False)
+
+
+def _extra_prefix(site: str) -> str:
+    """The column prefix of a link kind the kit does not know: the kind, unless its columns would take a
+    fixed column's name."""
+    if f"{site}_id" in USER_COLUMNS or f"{site}_name" in USER_COLUMNS:
+        return f"links_{site}"
+    return site
 
 
 def _datetimes(values: list[Any]) -> Any:
@@ -321,24 +463,24 @@ class UsersAccessor:
         eternaltwin.exceptions.UserFetchError
             When a user cannot be fetched (after retries for transient failures).
         """
-        from eternaltwin._bulk import details_records
-        from eternaltwin._sync import run_sync
-
         ids = self._ids()
-        records = run_sync(
-            lambda: details_records(ids, concurrency=concurrency, progress=progress, using=using, fresh=True)
-        )
-        return self._rebuild(records)
+        client = connections.get_connection(using)
+
+        async def fetch() -> list[Mapping[str, Any]]:
+            twin = _async_twin(client)
+            try:
+                return await _bulk.fetch_records(twin, ids, concurrency=concurrency, progress=progress)
+            finally:
+                await twin.aclose()
+
+        return self._rebuild(run_sync(fetch))
 
     async def adetails(
         self, *, concurrency: int = 8, progress: bool | None = None, using: str | None = None
     ) -> pd.DataFrame:
         """The async twin of :meth:`details` (await it in a running event loop)."""
-        from eternaltwin._bulk import details_records
-
-        records = await details_records(
-            self._ids(), concurrency=concurrency, progress=progress, using=using, fresh=False
-        )
+        client = async_connections.get_connection(using)
+        records = await _bulk.fetch_records(client, self._ids(), concurrency=concurrency, progress=progress)
         return self._rebuild(records)
 
     def _ids(self) -> list[str]:
@@ -348,11 +490,12 @@ class UsersAccessor:
             raise ValueError("Some rows have no id; their full records cannot be fetched.")
         return ids
 
-    def _rebuild(self, records: list[Any]) -> pd.DataFrame:
+    def _rebuild(self, records: list[Mapping[str, Any]]) -> pd.DataFrame:
         columns = _Columns()
         columns.add(records)
         full = columns.frame(index=self._frame.index)
-        extra = [name for name in self._frame.columns if name not in USER_COLUMNS]
+        # The frame's own extra columns stay, except those the full records now fill (link kinds).
+        extra = [name for name in self._frame.columns if name not in USER_COLUMNS and name not in full]
         if extra:
             full = pd.concat([full, self._frame[extra]], axis=1)
         return full

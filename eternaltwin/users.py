@@ -1,7 +1,11 @@
 """Eternaltwin users: the :class:`User` model, its linked game accounts and search pages.
 
-This module holds the data (parsed from any of the API's user shapes) and the high-level API of the older
-client (``User.get``, ``User.search``, ``User.count``... each taking ``using=``, the connection alias).
+This module holds data, parsed from any of the API's user shapes. :class:`User` also carries the older
+client's high-level API (``User.get``, ``User.search``, ``User.count``... each taking ``using=``, the
+connection alias): each of those classmethods is one line that finds the client of ``using`` in the
+connection registries (:func:`_client`; the registries put themselves in :data:`_registries`, this module
+never imports them) and calls that client's operation (:class:`~eternaltwin.clients.abc.clients.ClientABC`),
+which does the work.
 """
 
 from __future__ import annotations
@@ -9,33 +13,30 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from eternaltwin._parsing import (
     expect_mapping,
     optional_bool,
     optional_datetime,
+    optional_int,
     optional_str,
-    require_number,
+    require_id,
+    require_int,
     require_str,
 )
 from eternaltwin._repr import RichRepr
-from eternaltwin.exceptions import UnexpectedResponseError
+from eternaltwin.exceptions import UnexpectedResponseError, UnknownAliasError
 
 if TYPE_CHECKING:
     from pandas import DataFrame
 
-    from eternaltwin.clients._flows import Flow
-    from eternaltwin.clients.abc.clients import ClientABC
     from eternaltwin.clients.asyncio.clients import Eternaltwin as AsyncEternaltwin
     from eternaltwin.clients.sync.clients import Eternaltwin
     from eternaltwin.connections import Connections
     from eternaltwin.tokens import Token
 
-_T = TypeVar("_T")
-_C = TypeVar("_C", bound="ClientABC")
-
-__all__ = ["GAME_SITES", "LinkedAccount", "SearchPage", "User"]
+__all__ = ["GAME_SITES", "LinkedAccount", "SearchPage", "SearchRecords", "User"]
 
 #: The keys of a user's ``links`` object, in the API's order, with the game server each stands for.
 GAME_SITES: Mapping[str, str] = {
@@ -78,14 +79,29 @@ class LinkedAccount(RichRepr):
 
     @classmethod
     def from_json(cls, site: str, entry: Any) -> LinkedAccount | None:
-        """Parse one ``links`` entry (``{"current": ..., "old": [...]}``); None when nothing is linked now."""
+        """Parse one ``links`` entry (``{"current": ..., "old": [...]}``); None when nothing is linked now.
+
+        Oddities that say nothing is usable are "not linked" (None), not errors: a ``null`` entry, a
+        ``current`` without a ``user``, a remote user without a ``type``.
+
+        Raises
+        ------
+        UnexpectedResponseError
+            For an entry that is not an object, or a remote user without a usable id.
+        """
         what = f"links.{site}"
+        if entry is None:
+            return None
         obj = expect_mapping(entry, what)
         current = obj.get("current")
         if current is None:
             return None
         current = expect_mapping(current, f"{what}.current")
+        if current.get("user") is None:
+            return None
         remote = expect_mapping(current.get("user"), f"{what}.current.user")
+        if remote.get("type") is None:
+            return None
         link = current.get("link")
         linked_at = (
             optional_datetime(link, "time", f"{what}.current.link") if isinstance(link, Mapping) else None
@@ -97,7 +113,7 @@ class LinkedAccount(RichRepr):
             site=site,
             server=optional_str(remote, "server", f"{what}.current.user") or GAME_SITES.get(site, site),
             type=require_str(remote, "type", f"{what}.current.user"),
-            id=_id_string(remote.get("id"), f"{what}.current.user"),
+            id=require_id(remote, f"{what}.current.user"),
             name=name,
             linked_at=linked_at,
         )
@@ -124,8 +140,9 @@ class User(RichRepr):
     email_address : str or None
     has_password : bool or None
     links : Mapping[str, LinkedAccount]
-        The game accounts linked now, by ``links`` key (``"hammerfest_fr"``...). Empty when none are or when
-        the shape carries no links (see ``has_links``).
+        The game accounts linked now, by ``links`` key (``"hammerfest_fr"``...), in the server's order.
+        Kinds the kit does not know (newer servers link more kinds of accounts) are kept under their key.
+        Empty when none are or when the shape carries no links (see ``has_links``).
     has_links : bool
         Whether the shape this user was built from carried ``links`` at all.
     token : Token or None
@@ -167,7 +184,7 @@ class User(RichRepr):
         links: dict[str, LinkedAccount] = {}
         if links_obj is not None:
             for site, entry in expect_mapping(links_obj, "user links").items():
-                if type(entry) is dict and entry.get("current") is None:
+                if entry is None or (type(entry) is dict and entry.get("current") is None):
                     continue  # nothing linked now (most entries): skip the full parse
                 account = LinkedAccount.from_json(site, entry)
                 if account is not None:
@@ -188,11 +205,17 @@ class User(RichRepr):
             using=using,
         )
 
-    # -- the high-level API: sync methods use eternaltwin.connections, async ones async_connections ----
+    # -- the older client's high-level API: one line each, on the client of ``using`` ------------------
+    # Sync methods use eternaltwin.connections.connections, async ones async_connections; the client's
+    # operation (same name without the "User." prefix, see ClientABC) documents what each does.
 
     @classmethod
     def start_authorization(
-        cls, expiration: int = 600, nonce: str | None = None, using: str | None = None
+        cls,
+        expiration: int = 600,
+        nonce: str | None = None,
+        using: str | None = None,
+        scope: str | list[str] | None = None,
     ) -> tuple[str, str]:
         """Start an OAuth login: a signed state and the authorization URL to open in a browser.
 
@@ -204,19 +227,25 @@ class User(RichRepr):
             Defaults to random hex.
         using : str, optional
             The connection alias (the active one, ``"default"`` unless changed, when None).
+        scope : str or list of str, optional
+            The OAuth scopes to ask for this time (``"base forum:write"``); the connection's ``scope``
+            option (``"base"`` unless configured) when None.
 
         Returns
         -------
         (state, url) : tuple of str
             Keep ``state`` to check the callback (``expected_state``).
         """
-        client, _ = _resolve(_sync_registry(), using)
-        state = client.generate_state(expiration, nonce)
-        return state, client.authorization_url(state)
+        return _client(using).start_login(expiration, nonce, scope)
 
     @classmethod
     def from_authorization_code(
-        cls, code: str, callback_state: str, expected_state: str | None = None, using: str | None = None
+        cls,
+        code: str,
+        callback_state: str,
+        expected_state: str | None = None,
+        using: str | None = None,
+        full: bool | None = None,
     ) -> User:
         """Finish an OAuth login: check the state, exchange the code, fetch the authenticated user.
 
@@ -233,6 +262,8 @@ class User(RichRepr):
             The state returned by :meth:`start_authorization`; when given, they must be equal.
         using : str, optional
             The connection alias.
+        full : bool or None
+            Whether to read the full record after ``auth/self`` (see :meth:`from_token`).
 
         Raises
         ------
@@ -241,20 +272,29 @@ class User(RichRepr):
         RequestError
             The server refused the code.
         """
-        client, alias = _resolve(_sync_registry(), using)
-        return client._run(_login_flow(client, code, callback_state, expected_state, alias))
+        return _client(using).complete_login(code, callback_state, expected_state, full)
 
     @classmethod
     async def afrom_authorization_code(
-        cls, code: str, callback_state: str, expected_state: str | None = None, using: str | None = None
+        cls,
+        code: str,
+        callback_state: str,
+        expected_state: str | None = None,
+        using: str | None = None,
+        full: bool | None = None,
     ) -> User:
         """Async :meth:`from_authorization_code` (on ``async_connections``)."""
-        client, alias = _resolve(_async_registry(), using)
-        return await client._run(_login_flow(client, code, callback_state, expected_state, alias))
+        client = _client(using, asynchronous=True)
+        return await client.complete_login(code, callback_state, expected_state, full)
 
     @classmethod
-    def from_token(cls, token: Token | str, using: str | None = None) -> User:
-        """The user a token belongs to (with ``token`` set).
+    def from_token(cls, token: Token | str, using: str | None = None, full: bool | None = None) -> User:
+        """The user a token belongs to (with ``token`` set when it is a :class:`~eternaltwin.tokens.Token`).
+
+        ``GET /api/v1/auth/self`` identifies the user (id, display name); the full record is a second
+        call that never fails the whole: when it fails, ``created_at``, ``deleted_at``, ``login_name``,
+        ``email_address``, ``has_password`` (and usually ``is_administrator``) are None and ``links`` is
+        empty (``has_links`` False).
 
         Parameters
         ----------
@@ -262,23 +302,28 @@ class User(RichRepr):
             An OAuth token (or its access token).
         using : str, optional
             The connection alias.
+        full : bool or None
+            False: auth/self only. True: the full record too, warning if it cannot be read. None: the full
+            record too, silently left out when it cannot be read (see ``ClientABC.user_of_token``).
 
         Raises
         ------
         UnauthorizedError
-            When the server does not accept the token.
+            When the server answers 401, or a context without a user (guest: an unknown token).
+        ServerError
+            The 2021 server answers an unknown token with a plain-text 500 (the message says so).
         """
-        client, alias = _resolve(_sync_registry(), using)
-        return client._run(_token_flow(client, token, alias))
+        return _client(using).user_of_token(token, full)
 
     @classmethod
-    async def afrom_token(cls, token: Token | str, using: str | None = None) -> User:
+    async def afrom_token(
+        cls, token: Token | str, using: str | None = None, full: bool | None = None
+    ) -> User:
         """Async :meth:`from_token`."""
-        client, alias = _resolve(_async_registry(), using)
-        return await client._run(_token_flow(client, token, alias))
+        return await _client(using, asynchronous=True).user_of_token(token, full)
 
     @classmethod
-    def me(cls, token: Token | str | None = None, using: str | None = None) -> User:
+    def me(cls, token: Token | str | None = None, using: str | None = None, full: bool | None = None) -> User:
         """The authenticated user, fetched afresh.
 
         Parameters
@@ -287,20 +332,22 @@ class User(RichRepr):
             Defaults to the token of the connection's logged-in user (``client.user``).
         using : str, optional
             The connection alias.
+        full : bool or None
+            Whether to read the full record after ``auth/self`` (see :meth:`from_token`).
 
         Raises
         ------
         NotAuthenticatedError
             No token given and nobody logged in on the connection.
         """
-        client, alias = _resolve(_sync_registry(), using)
-        return client._run(_token_flow(client, _token_or_logged_in(client, token, alias), alias))
+        return _client(using).me(token, full)
 
     @classmethod
-    async def ame(cls, token: Token | str | None = None, using: str | None = None) -> User:
+    async def ame(
+        cls, token: Token | str | None = None, using: str | None = None, full: bool | None = None
+    ) -> User:
         """Async :meth:`me`."""
-        client, alias = _resolve(_async_registry(), using)
-        return await client._run(_token_flow(client, _token_or_logged_in(client, token, alias), alias))
+        return await _client(using, asynchronous=True).me(token, full)
 
     @classmethod
     def get(cls, user_id: str, using: str | None = None) -> User:
@@ -320,14 +367,12 @@ class User(RichRepr):
         NotFoundError
             When there is no such user.
         """
-        client, alias = _resolve(_sync_registry(), using)
-        return client._run(_get_flow(client, user_id, alias))
+        return _client(using).get_user(user_id)
 
     @classmethod
     async def aget(cls, user_id: str, using: str | None = None) -> User:
         """Async :meth:`get`."""
-        client, alias = _resolve(_async_registry(), using)
-        return await client._run(_get_flow(client, user_id, alias))
+        return await _client(using, asynchronous=True).get_user(user_id)
 
     @classmethod
     def search(
@@ -351,28 +396,24 @@ class User(RichRepr):
         SearchPage
             Iterable like a list of :class:`User`, with ``count`` (all matches) and ``next_offset``.
         """
-        client, alias = _resolve(_sync_registry(), using)
-        return client._run(_search_flow(client, query, limit, offset, alias))
+        return _client(using).search_users(query, limit, offset)
 
     @classmethod
     async def asearch(
         cls, query: str | None = None, limit: int = 20, offset: int = 0, using: str | None = None
     ) -> SearchPage:
         """Async :meth:`search`."""
-        client, alias = _resolve(_async_registry(), using)
-        return await client._run(_search_flow(client, query, limit, offset, alias))
+        return await _client(using, asynchronous=True).search_users(query, limit, offset)
 
     @classmethod
     def count(cls, query: str | None = None, using: str | None = None) -> int:
         """How many users match ``query`` (asked with ``limit=0``)."""
-        client, _ = _resolve(_sync_registry(), using)
-        return client._run(_count_flow(client, query))
+        return _client(using).count_users(query)
 
     @classmethod
     async def acount(cls, query: str | None = None, using: str | None = None) -> int:
         """Async :meth:`count`."""
-        client, _ = _resolve(_async_registry(), using)
-        return await client._run(_count_flow(client, query))
+        return await _client(using, asynchronous=True).count_users(query)
 
     @classmethod
     def iter_search(
@@ -393,27 +434,14 @@ class User(RichRepr):
         ------
         User
         """
-        _check_page_size(page_size)
-        client, alias = _resolve(_sync_registry(), using)
-        offset: int | None = 0
-        while offset is not None:
-            page = client._run(_search_flow(client, query, page_size, offset, alias))
-            yield from page
-            offset = page.next_offset
+        return _client(using).iter_users(query, page_size)
 
     @classmethod
-    async def aiter_search(
+    def aiter_search(
         cls, query: str | None = None, page_size: int = 100, using: str | None = None
     ) -> AsyncIterator[User]:
         """Async :meth:`iter_search` (``async for user in User.aiter_search(...)``)."""
-        _check_page_size(page_size)
-        client, alias = _resolve(_async_registry(), using)
-        offset: int | None = 0
-        while offset is not None:
-            page = await client._run(_search_flow(client, query, page_size, offset, alias))
-            for user in page:
-                yield user
-            offset = page.next_offset
+        return _client(using, asynchronous=True).iter_users(query, page_size)
 
     @classmethod
     def search_frame(
@@ -432,10 +460,10 @@ class User(RichRepr):
         server's order; transient failures are retried; a progress bar shows for more than a few pages
         (``progress=False`` hides it). ``details=True`` fetches the full record of users whose search
         item lacks fields. Works in scripts and in notebooks alike. See
-        :func:`eternaltwin._bulk.search_frame` for the parameters and errors, and
-        :mod:`eternaltwin.pandas` for the columns.
+        :func:`eternaltwin.pandas.search_frame` for the parameters, columns and errors.
         """
-        from eternaltwin._bulk import search_frame
+        # The second hook up from this module, on purpose: frames sit above the model and import pandas.
+        from eternaltwin.pandas import search_frame
 
         return search_frame(
             query, limit=limit, details=details, concurrency=concurrency, progress=progress, using=using
@@ -453,7 +481,7 @@ class User(RichRepr):
         using: str | None = None,
     ) -> DataFrame:
         """Async :meth:`search_frame` (through the connection's pooled async client)."""
-        from eternaltwin._bulk import asearch_frame
+        from eternaltwin.pandas import asearch_frame  # the frames hook, as in search_frame
 
         return await asearch_frame(
             query, limit=limit, details=details, concurrency=concurrency, progress=progress, using=using
@@ -513,15 +541,12 @@ class SearchPage(RichRepr):
     @classmethod
     def from_json(cls, data: Any, *, offset: int = 0, limit: int = 0, using: str | None = None) -> SearchPage:
         """Parse a search reply; ``offset``/``limit`` fill in members the server did not echo."""
-        obj = expect_mapping(data, "search page")
-        raw_items = obj.get("items")
-        if not isinstance(raw_items, list):
-            raise UnexpectedResponseError("The search page has no 'items' list.")
+        records = SearchRecords.from_json(data)
         return cls(
-            offset=int(require_number(obj, "offset", "search page")) if "offset" in obj else offset,
-            limit=int(require_number(obj, "limit", "search page")) if "limit" in obj else limit,
-            count=int(require_number(obj, "count", "search page")),
-            items=tuple(User.from_json(item, using=using) for item in raw_items),
+            offset=offset if records.offset is None else records.offset,
+            limit=limit if records.limit is None else records.limit,
+            count=records.count,
+            items=tuple(User.from_json(item, using=using) for item in records.items),
         )
 
     @property
@@ -544,94 +569,87 @@ class SearchPage(RichRepr):
         return self.items[index]
 
 
-# -- plumbing of the high-level API: each operation is one flow, driven by the sync or the async client --
+@dataclass(frozen=True, slots=True)
+class SearchRecords:
+    """One page of a user search, checked but with its users left as JSON records.
 
+    What bulk readers take (:mod:`eternaltwin.pandas` reads records straight into columns: building a
+    :class:`User` per row would cost more than the row).
 
-def _sync_registry() -> Connections[Eternaltwin]:
-    from eternaltwin.connections import connections
+    Attributes
+    ----------
+    offset, limit : int or None
+        The window, as the server echoed it (None when it did not: the 2021 server's items have neither).
+    count : int
+        How many users match in all.
+    items : list of Mapping
+        The user records, each a JSON object with a string ``id``.
+    """
 
-    return connections
+    offset: int | None
+    limit: int | None
+    count: int
+    items: list[Mapping[str, Any]]
 
+    @classmethod
+    def from_json(cls, data: Any) -> SearchRecords:
+        """Check a search reply.
 
-def _async_registry() -> Connections[AsyncEternaltwin]:
-    from eternaltwin.connections import async_connections
-
-    return async_connections
-
-
-def _resolve(registry: Connections[_C], using: str | None) -> tuple[_C, str]:
-    alias = registry.active if using is None else using
-    return registry[alias], alias
-
-
-def _check_page_size(page_size: int) -> None:
-    if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
-        raise ValueError(f"page_size must be a positive int, got {page_size!r}")
-
-
-def _token_or_logged_in(client: ClientABC, token: Token | str | None, alias: str) -> Token | str:
-    if token is not None:
-        return token
-    if client.user is None or client.user.token is None:
-        from eternaltwin.exceptions import NotAuthenticatedError
-
-        raise NotAuthenticatedError(
-            f"Nobody is logged in on connection {alias!r}: pass token=..., or log in first "
-            "(User.start_authorization() then User.from_authorization_code())."
+        Raises
+        ------
+        UnexpectedResponseError
+            Naming the member that is wrong (``items[3]``, ``count``...).
+        """
+        what = "search page"
+        obj = expect_mapping(data, what)
+        raw_items = obj.get("items")
+        if not isinstance(raw_items, list):
+            raise UnexpectedResponseError("The search page has no 'items' list.")
+        for position, item in enumerate(raw_items):
+            require_str(expect_mapping(item, f"search page's items[{position}]"), "id", f"items[{position}]")
+        return cls(
+            offset=optional_int(obj, "offset", what),
+            limit=optional_int(obj, "limit", what),
+            count=require_int(obj, "count", what),
+            items=raw_items,
         )
-    return client.user.token
 
 
-def _login_flow(
-    client: ClientABC, code: str, callback_state: str, expected_state: str | None, alias: str
-) -> Flow[User]:
-    from eternaltwin.clients._flows import login_with_code
-
-    return login_with_code(client, code, callback_state, expected_state, alias)
+#: The connection registries ``(connections, async_connections)``, where User's high-level API finds the
+#: client of ``using``. This module never imports them (they sit layers above it):
+#: :mod:`eternaltwin.connections` puts them here when it is imported, which any configuration does.
+_registries: tuple[Connections[Eternaltwin], Connections[AsyncEternaltwin]] | None = None
 
 
-def _token_flow(client: ClientABC, token: Token | str, alias: str) -> Flow[User]:
-    from eternaltwin.clients._flows import user_of_token
+@overload
+def _client(using: str | None, *, asynchronous: Literal[False] = False) -> Eternaltwin: ...
+@overload
+def _client(using: str | None, *, asynchronous: Literal[True]) -> AsyncEternaltwin: ...
+def _client(using: str | None, *, asynchronous: bool = False) -> Eternaltwin | AsyncEternaltwin:
+    """The client of ``using`` (the active alias when None), sync or async.
 
-    return user_of_token(client, token, alias)
-
-
-def _get_flow(client: ClientABC, user_id: str, alias: str) -> Flow[User]:
-    from eternaltwin.clients import _calls
-
-    call = _calls.get_user(_calls.normalize_user_id(user_id)).parsed(_calls.parse_user(alias))
-    return client._flow(call)
-
-
-def _search_flow(
-    client: ClientABC, query: str | None, limit: int, offset: int, alias: str
-) -> Flow[SearchPage]:
-    from eternaltwin.clients import _calls
-
-    call = _calls.search_users(query, limit, offset).parsed(_calls.parse_search_page(offset, limit, alias))
-    return client._flow(call)
-
-
-def _count_flow(client: ClientABC, query: str | None) -> Flow[int]:
-    from eternaltwin.clients import _calls
-
-    return client._flow(_calls.search_users(query, 0, 0).parsed(_calls.parse_count))
+    Raises
+    ------
+    UnknownAliasError
+        No connection of that alias (none at all when nothing configured any).
+    """
+    if _registries is None:  # eternaltwin.connections was never imported, so nothing is configured
+        raise UnknownAliasError(using or "default", [])
+    sync, asynchronous_ = _registries
+    return (asynchronous_ if asynchronous else sync).get_connection(using)
 
 
 def _display_name(value: Any) -> str | None:
-    """``display_name.current.value`` (the API's versioned form), or a plain string."""
+    """``display_name.current.value`` (the API's versioned form), or a plain string; None when the
+    versioned form holds no current value (``{"current": {}}``, ``{"current": null}``, ``{}``)."""
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, Mapping):
         current = value.get("current")
-        if isinstance(current, Mapping) and isinstance(current.get("value"), str):
-            return str(current["value"])
+        if current is None:
+            return None
+        if isinstance(current, Mapping):
+            name = current.get("value")
+            if name is None or isinstance(name, str):
+                return name
     raise UnexpectedResponseError("The user's display_name is neither a string nor {current: {value}}.")
-
-
-def _id_string(value: Any, what: str) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    raise UnexpectedResponseError(f"The {what} has no usable 'id'.")

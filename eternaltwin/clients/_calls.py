@@ -16,17 +16,19 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import quote
 
 from eternaltwin._parsing import expect_mapping, parse_datetime, require_str
+from eternaltwin._secrets import mask
 from eternaltwin.clients import endpoints
 from eternaltwin.exceptions import InvalidUserIdError, UnexpectedResponseError
 from eternaltwin.responses import Response
 from eternaltwin.tokens import Token
 
 if TYPE_CHECKING:
-    from eternaltwin.archive import DinoparcUser, HammerfestUser, TwinoidUser
-    from eternaltwin.users import SearchPage, User
+    from eternaltwin.archive import DinoparcDinoz, DinoparcUser, HammerfestUser, TwinoidUser
+    from eternaltwin.users import SearchPage, SearchRecords, User
 
 __all__ = [
     "Call",
+    "archive_dinoparc_dinoz",
     "archive_dinoparc_user",
     "archive_hammerfest_user",
     "archive_twinoid_user",
@@ -47,6 +49,9 @@ U = TypeVar("U")
 #: Keyword arguments accepted by the clients' ``get``/``post`` and passed on to the request.
 REQUEST_KWARGS = frozenset({"params", "json", "data", "content", "headers", "cookies"})
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
+#: The most users a search page holds (the sandbox's maximum, and the page size of bulk fetches; the real
+#: server's is not documented).
+SEARCH_PAGE_LIMIT = 100
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -54,7 +59,7 @@ def _response(response: Response) -> Response:
     return response
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Call(Generic[T]):
     """One request to make and how to read its answer.
 
@@ -76,6 +81,8 @@ class Call(Generic[T]):
         Raise a :class:`~eternaltwin.exceptions.RequestError` for a status >= 300 (else parse anyway).
     action : str
         What the call does, for messages ("the token exchange"...).
+    hint : str
+        Added to the message of a 400 or 422 answer: what was probably wrong with the request.
     """
 
     method: str
@@ -91,11 +98,28 @@ class Call(Generic[T]):
     basic_auth: bool = False
     raise_on_error: bool = True
     action: str = "this request"
+    hint: str = ""
 
     @property
     def retryable(self) -> bool:
         """Whether the call may be sent again after a failure (idempotent methods only)."""
         return self.method in _IDEMPOTENT
+
+    def __repr__(self) -> str:
+        # Bodies and tokens hold secrets (codes, refresh tokens, access tokens): a verbose traceback, a
+        # debugger or an error tracker shows this repr, so it says only what is there, never its value.
+        parts = [f"{self.method} {self.path} ({self.action})"]
+        if self.params:
+            parts.append(f"params={sorted(self.params)}")
+        for name in ("json", "data", "content", "headers", "cookies"):
+            value = getattr(self, name)
+            if value is not None:
+                parts.append(f"{name}={sorted(value) if isinstance(value, Mapping) else mask(b'?')}")
+        if self.token is not None:
+            parts.append(f"token={mask('?')}")
+        if self.basic_auth:
+            parts.append("basic_auth")
+        return f"<Call {' '.join(parts)}>"
 
     def parsed(self, parse: Callable[[Response], U]) -> Call[U]:
         """The same request, read with another parser."""
@@ -114,6 +138,7 @@ class Call(Generic[T]):
             self.basic_auth,
             self.raise_on_error,
             self.action,
+            self.hint,
         )
 
 
@@ -280,6 +305,12 @@ def search_users(
     query: str | None = None, limit: int = 20, offset: int = 0, token: Token | str | None = None
 ) -> Call[Response]:
     """``GET /api/v1/users?q=&limit=&offset=`` (a None query is sent as an empty string)."""
+    hint = ""
+    if isinstance(limit, int) and limit > SEARCH_PAGE_LIMIT:
+        hint = (
+            f"limit={limit}: a search page holds at most {SEARCH_PAGE_LIMIT} users; "
+            "User.iter_search() or User.search_frame() fetch more, a page at a time"
+        )
     return Call(
         method="GET",
         path=endpoints.USERS,
@@ -287,6 +318,7 @@ def search_users(
         params={"q": "" if query is None else query, "limit": limit, "offset": offset},
         token=token,
         action="searching users",
+        hint=hint,
     )
 
 
@@ -314,6 +346,24 @@ def parse_search_page(offset: int, limit: int, using: str | None = None) -> Call
     return parse
 
 
+def parse_search_records(response: Response) -> SearchRecords:
+    """A search reply checked, its items kept as JSON records."""
+    from eternaltwin.users import SearchRecords
+
+    return _checked(response, "search page", SearchRecords.from_json)
+
+
+def parse_user_record(response: Response) -> Mapping[str, Any]:
+    """A user object checked (a JSON object with a string ``id``), kept as JSON."""
+
+    def build(data: Any) -> Mapping[str, Any]:
+        obj = expect_mapping(data, "user")
+        require_str(obj, "id", "user")
+        return obj
+
+    return _checked(response, "user", build)
+
+
 def parse_count(response: Response) -> int:
     """The ``count`` of a search reply."""
 
@@ -327,21 +377,61 @@ def parse_count(response: Response) -> int:
     return _checked(response, "search page", build)
 
 
-def parse_self_user_id(response: Response) -> str:
-    """The user id of an authentication context; an :class:`UnauthorizedError` for a guest context."""
+def _context_user(response: Response, data: Any) -> Mapping[str, Any]:
+    """The ``user`` of an authentication context, or an :class:`UnauthorizedError` saying which context
+    came back instead (guest, OAuth client...)."""
     from eternaltwin.exceptions import UnauthorizedError
 
-    def build(data: Any) -> str:
-        obj = expect_mapping(data, "auth context")
-        user = obj.get("user")
-        if user is None:
-            kind = obj.get("type")
-            raise UnauthorizedError(
-                response, f"The server does not recognise this token (it sees a {kind or 'guest'} context)."
-            )
-        return require_str(expect_mapping(user, "auth context user"), "id", "auth context user")
+    obj = expect_mapping(data, "auth context")
+    user = obj.get("user")
+    if user is not None:
+        return expect_mapping(user, "auth context user")
+    kind = obj.get("type")
+    if kind == "OauthClient":
+        client = obj.get("client")
+        name = (client.get("key") or client.get("id")) if isinstance(client, Mapping) else None
+        app = f" ({name})" if isinstance(name, str) else ""
+        message = (
+            f"auth/self answered an OAuth client context: the request authenticated as the app{app} itself "
+            "(HTTP Basic with the client's id and secret), which has no user. Pass a user's access token, "
+            "from a login (User.start_authorization() then User.from_authorization_code())."
+        )
+    elif kind is None or kind == "Guest":
+        message = (
+            "The server does not recognise this token (auth/self answered a Guest context): it may have "
+            "expired or been revoked, or come from another server. Log in again."
+        )
+    else:
+        message = f"auth/self answered a {kind!s:.40} context, which names no user: there is no user to read."
+    raise UnauthorizedError(response, message)
 
-    return _checked(response, "auth context", build)
+
+def parse_self_user_id(response: Response) -> str:
+    """The user id of an authentication context; an :class:`UnauthorizedError` for a context without a
+    user (guest, OAuth client), saying which."""
+    return _checked(
+        response,
+        "auth context",
+        lambda data: require_str(_context_user(response, data), "id", "auth context user"),
+    )
+
+
+def parse_self_user(using: str | None = None, token: Token | None = None) -> Callable[[Response], User]:
+    """A parser of an authentication context into its :class:`User` (id and display name, and the
+    administrator flag of a session context); an :class:`UnauthorizedError` for a context without a user."""
+    from eternaltwin.users import User
+
+    def build(response: Response, data: Any) -> User:
+        user = User.from_json(_context_user(response, data), token=token, using=using)
+        flag = data.get("is_administrator")  # a session (User) context carries it beside the user
+        if user.is_administrator is None and isinstance(flag, bool):
+            user.is_administrator = flag
+        return user
+
+    def parse(response: Response) -> User:
+        return _checked(response, "auth context", lambda data: build(response, data))
+
+    return parse
 
 
 # -- archive and clock ------------------------------------------------------------------------------
@@ -368,6 +458,18 @@ def archive_dinoparc_user(server: str, user_id: int | str) -> Call[DinoparcUser]
         path=endpoints.DINOPARC_USER.format(server=_segment(server), user_id=_segment(user_id)),
         parse=lambda response: _checked(response, "Dinoparc user", DinoparcUser.from_json),
         action="reading a Dinoparc archive",
+    )
+
+
+def archive_dinoparc_dinoz(server: str, dinoz_id: int | str) -> Call[DinoparcDinoz]:
+    """``GET /api/v1/archive/dinoparc/{server}/dinoz/{id}``."""
+    from eternaltwin.archive import DinoparcDinoz
+
+    return Call(
+        method="GET",
+        path=endpoints.DINOPARC_DINOZ.format(server=_segment(server), dinoz_id=_segment(dinoz_id)),
+        parse=lambda response: _checked(response, "Dinoparc dinoz", DinoparcDinoz.from_json),
+        action="reading a Dinoparc dinoz archive",
     )
 
 

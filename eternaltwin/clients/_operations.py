@@ -65,6 +65,11 @@ class operation(Generic[P, T]):
         self.__module__ = build.__module__
         signature = inspect.signature(build)
         parameters = list(signature.parameters.values())[1:]
+        #: The signature at class level (``inspect.signature(Eternaltwin.get_user)``): with ``self``, like
+        #: a plain function's, and the sync result.
+        self.__signature__ = signature.replace(
+            return_annotation=_result_annotation(signature.return_annotation, None)
+        )
         self._signatures = {
             False: signature.replace(
                 parameters=parameters,
@@ -75,6 +80,11 @@ class operation(Generic[P, T]):
                 return_annotation=_result_annotation(signature.return_annotation, "Awaitable"),
             ),
         }
+
+    def __call__(self, client: SyncSender | AsyncSender, *args: Any, **kwargs: Any) -> Any:
+        """Called on the class with the client first (``Eternaltwin.get_user(client, user_id)``), as a
+        plain method can be."""
+        return self.__get__(client)(*args, **kwargs)
 
     @overload
     def __get__(self, obj: None, owner: type[Any] | None = None) -> operation[P, T]: ...
@@ -91,7 +101,9 @@ class operation(Generic[P, T]):
         run = obj._run  # type: ignore[attr-defined]
 
         def method(*args: P.args, **kwargs: P.kwargs) -> Any:
-            return run(build(obj, *args, **kwargs))
+            flow = build(obj, *args, **kwargs)
+            del args, kwargs  # they may hold tokens or codes, which a verbose traceback would show
+            return run(flow)
 
         method.__name__ = self.__name__
         method.__qualname__ = self.__qualname__

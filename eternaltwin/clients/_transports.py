@@ -3,35 +3,23 @@
 The async client can send through httpx's own pool (httpcore) or through aiohttp. Both sit behind the
 same :class:`httpx.AsyncClient`, so every other part of the kit sees httpx requests and responses. aiohttp
 is several times faster under concurrency (its connection pool does far less work per request), so it is
-used when it is installed (the ``fast`` extra) and the connection's ``async_backend`` is ``"auto"``.
+used when it is installed (the ``fast`` extra) and the connection's ``async_backend`` is ``"auto"``
+(:func:`eternaltwin.config.resolve_backend` decides).
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import importlib.util
 import ssl
 from typing import TYPE_CHECKING, Literal
 
 import httpx
 
-from eternaltwin.exceptions import ConfigurationError
-
 if TYPE_CHECKING:
     import aiohttp
 
-__all__ = [
-    "ASYNC_BACKENDS",
-    "AiohttpTransport",
-    "async_transport",
-    "pool_limits",
-    "resolve_backend",
-    "tls_context",
-]
-
-#: The values of the ``async_backend`` connection option.
-ASYNC_BACKENDS = ("auto", "aiohttp", "httpx")
+__all__ = ["AiohttpTransport", "async_transport", "pool_limits", "tls_context"]
 
 Backend = Literal["aiohttp", "httpx"]
 
@@ -40,32 +28,6 @@ Backend = Literal["aiohttp", "httpx"]
 def tls_context(verify: bool) -> ssl.SSLContext:
     """The TLS context for ``verify_ssl`` (made once per process: loading CA certificates is slow)."""
     return httpx.create_ssl_context(verify=verify)
-
-
-def _has_aiohttp() -> bool:
-    return importlib.util.find_spec("aiohttp") is not None
-
-
-def resolve_backend(name: str) -> Backend:
-    """The engine an ``async_backend`` option stands for.
-
-    Raises
-    ------
-    ConfigurationError
-        For an unknown name, or ``"aiohttp"`` when aiohttp is not installed.
-    """
-    if name == "httpx":
-        return "httpx"
-    if name == "aiohttp":
-        if not _has_aiohttp():
-            raise ConfigurationError(
-                "async_backend='aiohttp' needs aiohttp: pip install 'eternaltwin-kit[fast]' "
-                "(or use async_backend='httpx')."
-            )
-        return "aiohttp"
-    if name == "auto":
-        return "aiohttp" if _has_aiohttp() else "httpx"
-    raise ConfigurationError(f"async_backend must be one of {', '.join(ASYNC_BACKENDS)}; got {name!r}.")
 
 
 def pool_limits(max_connections: int) -> httpx.Limits:

@@ -32,7 +32,7 @@ from eternaltwin.sandbox._http import (
     query_value,
     read_body,
 )
-from eternaltwin.sandbox._pages import home_page, login_page
+from eternaltwin.sandbox._pages import continue_page, home_page, login_page
 from eternaltwin.sandbox._seed import DemoUser, SeededApp, seed_store
 from eternaltwin.sandbox._store import GameKind, OauthClient, Store, User
 from eternaltwin.sandbox._validation import (
@@ -70,7 +70,7 @@ class SandboxState:
     demo_users : list of DemoUser
         Users seeded at start-up (with plain-text passwords).
     external_url : str or None
-        Base URL a browser uses to reach the server; None means "from the request".
+        Base URL a browser uses to reach the server; None means the bound address of the request's socket.
     """
 
     store: Store
@@ -95,11 +95,54 @@ def _context(request: Request) -> AuthContext:
     )
 
 
+def _bound_base(request: Request) -> str:
+    """``http://HOST:PORT`` of the socket that accepted ``request``, or ``""`` when the server has none.
+
+    Read from the ASGI ``server`` address, never from the ``Host`` or ``X-Forwarded-*`` headers: those are
+    whatever the client (or a page that makes a browser send requests here) says, and would let it point
+    the login form and every redirect at another server.
+    """
+    server = request.scope.get("server")
+    if not server or server[1] is None:  # a Unix socket: no address a browser could use
+        return ""
+    host, port = server
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def _external_base(request: Request) -> str:
+    """Where browsers reach this server: ``external_url`` (absolute, or an origin-relative path behind a
+    proxy whose public origin is unknown), else the bound address."""
     state = _state(request)
     if state.external_url:
-        return state.external_url.rstrip("/")
-    return str(request.base_url).rstrip("/")
+        return state.external_url
+    return _bound_base(request)
+
+
+#: What ``quote`` keeps in a URL sent in a header (the set Starlette's ``RedirectResponse`` keeps).
+_URL_SAFE = ":/%#?=@[]!$&'()*+,;"
+
+
+def _navigate(target: str, status: int) -> Response:
+    """Send the browser to ``target``: a real redirect when it is absolute, else a page that refreshes.
+
+    Behind jupyter-server-proxy the browser-facing URLs are ``{prefix}proxy/{port}/...``. When the hub's
+    public origin is known they are absolute, and an absolute ``Location`` is left alone by every release
+    of the proxy, so this answers ``status`` (302/303, as eternaltwin.org does; also off a hub, where the
+    base is the bound address). When the origin is unknown (Binder) the URL is an origin-relative path,
+    and no ``Location`` then works with every release: 4.4 passes it on as it is, 4.5 and later prefix
+    any ``Location`` without a host with ``{prefix}proxy/{port}`` once more (upstream issue #574; 4.5 does
+    it to relative paths too, 4.6 only to paths starting with ``/``), which doubles the prefix into a 404.
+    The proxy only ever rewrites the ``Location`` of a 3xx answer, so the browser is sent on with a 200
+    page and a ``Refresh: 0`` header instead (which every browser follows). Its body does not repeat
+    ``target``, which may carry an authorization code.
+    """
+    location = quote(target, safe=_URL_SAFE)
+    parts = urlsplit(location)
+    if parts.scheme and parts.netloc:
+        return RedirectResponse(location, status_code=status)
+    response = _html(continue_page())
+    response.headers["Refresh"] = f"0; url={location}"
+    return response
 
 
 def _set_session_cookie(response: Response, session_id: str) -> None:
@@ -350,7 +393,7 @@ async def authorize(request: Request) -> Response:
         query = request.scope.get("query_string", b"").decode("latin-1")
         next_path = request.url.path + (f"?{query}" if query else "")
         location = f"{_external_base(request)}/login?next={quote(next_path, safe='')}"
-        return RedirectResponse(location, status_code=_choices.LOGIN_REDIRECT_STATUS)
+        return _navigate(location, _choices.LOGIN_REDIRECT_STATUS)
     if context.kind != "User" or context.user is None:
         raise ApiError.of(_choices.AUTHORIZE_NOT_A_USER)
     code = state.store.create_code(client, context.user, state.clock.now())
@@ -358,9 +401,7 @@ async def authorize(request: Request) -> Response:
     oauth_state = query_value(request, "state")
     if oauth_state is not None:
         params.append(("state", oauth_state))
-    return RedirectResponse(
-        _with_query(client.oauth_callback, params), status_code=_choices.AUTHORIZE_REDIRECT_STATUS
-    )
+    return _navigate(_with_query(client.oauth_callback, params), _choices.AUTHORIZE_REDIRECT_STATUS)
 
 
 def _token_client(request: Request, store: Store, body: dict[str, Any]) -> OauthClient:
@@ -463,9 +504,7 @@ async def login(request: Request) -> Response:
         page = login_page(action, next_path, username=username, error="Wrong username or password.")
         return _html(page, status=_choices.INVALID_CREDENTIALS_STATUS)
     session = state.store.create_session(user, state.clock.now())
-    response = RedirectResponse(
-        f"{_external_base(request)}{next_path}", status_code=_choices.LOGIN_CONTINUE_STATUS
-    )
+    response = _navigate(f"{_external_base(request)}{next_path}", _choices.LOGIN_CONTINUE_STATUS)
     _set_session_cookie(response, session.id)
     return response
 
@@ -536,9 +575,11 @@ def create_app(
     latency_ms : float
         Fixed delay added to every response.
     redirect_uri : str, optional
-        Replaces the OAuth callback of the first app.
+        Replaces the OAuth callback of the first app (an absolute URL, or an origin-relative path).
     external_url : str, optional
-        Base URL browsers use (e.g. behind a proxy path); used for the login redirect and form.
+        Base URL browsers use (e.g. behind a proxy path; may be origin-relative); used for the login
+        redirect and form. Without it, the address of the socket that took the request (never the
+        ``Host`` header).
     clock : VirtualClock, optional
         Server time; a fresh one by default.
 

@@ -196,15 +196,20 @@ class SandboxConfig:
         raise TypeError(f"config must be None, a path or a mapping, not {type(config).__name__}")
 
     def with_callback(self, redirect_uri: str) -> SandboxConfig:
-        """Return a copy whose first app uses ``redirect_uri`` as its OAuth callback."""
+        """Return a copy whose first app uses ``redirect_uri`` as its OAuth callback.
+
+        Besides an absolute http(s) URL, ``redirect_uri`` may be an origin-relative path
+        (``/user/x/proxy/8765/callback``): behind a proxy whose public origin is unknown (Binder), that
+        is the only address of the callback that the browser can use.
+        """
         first = self.apps[0]
-        app = AppSeed(
-            first.name,
-            first.display_name,
-            first.uri,
-            _url(self.source, f"seed.app.{first.name}", "oauth_callback", redirect_uri),
-            first.secret,
+        where = f"seed.app.{first.name}"
+        callback = (
+            _origin_relative(self.source, where, redirect_uri)
+            if isinstance(redirect_uri, str) and redirect_uri.startswith("/")
+            else _url(self.source, where, "oauth_callback", redirect_uri)
         )
+        app = AppSeed(first.name, first.display_name, first.uri, callback, first.secret)
         return SandboxConfig((app, *self.apps[1:]), self.users, self.demo, self.source)
 
 
@@ -280,6 +285,16 @@ def _url(source: str, where: str, key: str, value: object) -> str:
             f"{source}: [{where}] key {key!r} must be an absolute http(s) URL: {value!r}"
         )
     return normalized
+
+
+def _origin_relative(source: str, where: str, value: str) -> str:
+    """``value`` if it is a path of the browser's origin (one leading ``/``, no backslash, no blank)."""
+    if value.startswith("//") or "\\" in value or any(c.isspace() or not c.isprintable() for c in value):
+        raise SandboxConfigError(
+            f"{source}: [{where}] key 'oauth_callback' must be an absolute http(s) URL or a path "
+            f"starting with a single '/': {value!r}"
+        )
+    return value
 
 
 def _read_app(source: str, name: str, table: Mapping[str, Any]) -> AppSeed:

@@ -1,4 +1,5 @@
-"""The sandbox's HTML pages: the login form (target of the OAuth redirect for guests) and a home page.
+"""The sandbox's HTML pages: the login form (target of the OAuth redirect for guests), the page that stands
+in for a redirect behind a proxy, and a home page.
 
 Plain HTML with a small inline stylesheet that follows the light/dark preference; every dynamic value
 is escaped with :func:`html.escape`.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-__all__ = ["home_page", "login_page"]
+__all__ = ["continue_page", "home_page", "login_page"]
 
 _STYLE = """
 :root { color-scheme: light dark; --bg: #f6f7f9; --card: #ffffff; --fg: #1d2330; --muted: #5b6475;
@@ -51,7 +52,8 @@ def login_page(action: str, next_path: str, username: str = "", error: str | Non
     Parameters
     ----------
     action : str
-        Absolute URL the form posts to (built from the external URL, so it works behind a proxy).
+        URL the form posts to (built from the external URL, so it works behind a proxy; an
+        origin-relative path when the proxy's public origin is unknown).
     next_path : str
         Local path to continue to after login (a hidden field).
     username : str
@@ -87,3 +89,16 @@ def home_page(api_url: str, display_name: str | None) -> str:
         f'<p>REST API: <a href="{escape(api_url)}"><code>{escape(api_url)}</code></a></p>'
     )
     return _document("Eternaltwin sandbox", body)
+
+
+def continue_page() -> str:
+    """The page that stands in for a redirect behind a proxy (the response's ``Refresh`` header says where).
+
+    It does not name the next address: that may carry an authorization code.
+    """
+    body = (
+        "<h1>Continuing…</h1>\n"
+        '<p class="sub">Your browser is taken to the next page.</p>\n'
+        "<p>If it stays here, go back to the notebook and open the login link again.</p>"
+    )
+    return _document("Continuing · Eternaltwin sandbox", body)

@@ -39,10 +39,12 @@ class Sandbox:
     port : int
         Port to bind; 0 picks a free ephemeral port.
     redirect_uri : str, optional
-        Replaces the OAuth callback of the first (demo) app.
+        Replaces the OAuth callback of the first (demo) app: an absolute URL, or an origin-relative path
+        behind a proxy whose public origin is unknown.
     external_url : str, optional
-        URL a browser uses to reach this server (e.g. behind jupyter-server-proxy); defaults to
-        :attr:`url`.
+        URL a browser uses to reach this server (e.g. behind jupyter-server-proxy; an origin-relative
+        path when the proxy's public origin is unknown); defaults to :attr:`url`. Redirects to a URL
+        without an origin are answered with a page that refreshes, which no proxy rewrites.
 
     Examples
     --------

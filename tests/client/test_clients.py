@@ -22,6 +22,8 @@ from eternaltwin.clients.sync import users as sync_users
 from eternaltwin.clients.sync.clients import Eternaltwin as SyncEternaltwin
 from eternaltwin.enums import AuthorizationType
 from eternaltwin.exceptions import (
+    ConfigurationError,
+    EternaltwinWarning,
     InvalidStateError,
     MissingCredentialsError,
     NotFoundError,
@@ -52,7 +54,8 @@ def alice(sandbox: Sandbox) -> Any:
 
 @pytest.mark.parametrize("cls", CLASSES.values(), ids=CLASSES.keys())
 def test_signature_positional_credentials(cls: type[ClientABC]) -> None:
-    client = cls("app@clients", "secret", "http://localhost/cb", "key", url="http://example.test/")
+    with pytest.warns(EternaltwinWarning, match="state_key is shorter than 32 bytes"):
+        client = cls("app@clients", "secret", "http://localhost/cb", "key", url="http://example.test/")
     assert (client.client_id, client.client_secret, client.redirect_uri) == (
         "app@clients",
         "secret",
@@ -60,6 +63,17 @@ def test_signature_positional_credentials(cls: type[ClientABC]) -> None:
     )
     assert client.state_key is not None and client.state_key.algorithm == "HS256"
     assert (client.timeout, client.verify_ssl, client.allow_redirects) == (5, True, False)
+
+
+def test_a_short_state_key_warns_once_when_configured_and_never_from_pyjwt() -> None:
+    import warnings
+
+    with pytest.warns(EternaltwinWarning, match="state_key is shorter") as caught:
+        client = SyncEternaltwin("app@clients", "secret", "http://localhost/cb", "key", url="http://x.test/")
+    assert caught[0].filename == __file__  # it points at the line that configured the key
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing more: signing and checking states stay quiet
+        assert client.validate_state(client.generate_state()).a == "authorize"
 
 
 @pytest.mark.parametrize("cls", CLASSES.values(), ids=CLASSES.keys())
@@ -157,6 +171,42 @@ def test_endpoints_are_joined_with_urljoin_semantics() -> None:
     call_url = client.build_request(_raw("GET", "/api/v1/users")).url
     assert str(call_url) == "https://eternaltwin.org/api/v1/users"
     assert str(client.build_request(_raw("GET", "users/x")).url) == "https://eternaltwin.org/api/v1/users/x"
+
+
+@pytest.mark.parametrize(
+    ("options", "users", "authorize"),
+    [
+        ({"url": "https://example.test/etwin/"}, "/etwin/api/v1/users", "/etwin/oauth/authorize"),
+        ({"url": "https://example.test/etwin"}, "/etwin/api/v1/users", "/etwin/oauth/authorize"),
+        ({"url": "https://example.test/etwin/api/v1"}, "/etwin/api/v1/users", "/etwin/oauth/authorize"),
+        ({"host": "example.test", "prefix": "/etwin/"}, "/etwin/api/v1/users", "/etwin/oauth/authorize"),
+        ({"host": "example.test", "port": "8080"}, "/api/v1/users", "/oauth/authorize"),
+    ],
+)
+def test_a_path_in_the_url_or_a_prefix_is_where_the_server_is(
+    options: dict[str, Any], users: str, authorize: str
+) -> None:
+    sent: list[str] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url.path)
+        return httpx.Response(200, json={"offset": 0, "limit": 20, "count": 0, "items": []})
+
+    client = SyncEternaltwin(**CREDENTIALS, **options, transport=httpx.MockTransport(record))
+    try:
+        client.search_users("x")
+        assert sent == [users]
+        assert urlsplit(client.authorization_url("s")).path == authorize
+    finally:
+        client.close()
+
+
+def test_port_as_a_string_of_digits_as_the_older_clients_tests_pass_it() -> None:
+    client = SyncEternaltwin(**CREDENTIALS, scheme="http", host="localhost", port="50320")  # type: ignore[arg-type]
+    assert client.url == "http://localhost:50320/"
+    for bad in ("80a", "-1", "70000", ""):
+        with pytest.raises(ConfigurationError, match="port must be an int"):
+            SyncEternaltwin(host="localhost", port=bad)  # type: ignore[arg-type]
 
 
 def _raw(method: str, endpoint: str) -> Any:

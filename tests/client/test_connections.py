@@ -314,17 +314,99 @@ def test_configure_from_env_mapping_and_errors() -> None:
 
 
 def test_async_backend_option_is_validated(monkeypatch: pytest.MonkeyPatch) -> None:
-    from eternaltwin.clients import _transports
+    from eternaltwin import config
 
     with pytest.raises(ConfigurationError, match=r"async_backend must be one of auto, aiohttp, httpx"):
         AsyncEternaltwin(url="http://127.0.0.1:9/", async_backend="curl")
     with pytest.raises(ConfigurationError, match=r"async_backend.*'auto', 'aiohttp' or 'httpx'"):
         AsyncEternaltwin(url="http://127.0.0.1:9/", async_backend=3)  # type: ignore[arg-type]
-    monkeypatch.setattr(_transports, "_has_aiohttp", lambda: False)
+    monkeypatch.setattr(config, "_has_aiohttp", lambda: False)
     with pytest.raises(ConfigurationError, match=r"pip install 'eternaltwin-kit\[fast\]'"):
         AsyncEternaltwin(url="http://127.0.0.1:9/", async_backend="aiohttp")
     # "auto" falls back to httpx's own pool when aiohttp is missing.
-    assert _transports.resolve_backend("auto") == "httpx"
+    assert config.resolve_backend("auto") == "httpx"
     registry: Connections[AsyncEternaltwin] = Connections(AsyncEternaltwin)
     registry.configure(default={"url": "http://127.0.0.1:9/", "async_backend": "httpx"})
     assert registry.get_connection().async_backend == "httpx"
+
+
+async def test_a_with_block_is_per_task(connected: Sandbox) -> None:
+    """Two tasks, each in its own ``with use()`` block, interleaved: each is answered through its own
+    alias, and the active alias is the default again afterwards."""
+    import asyncio
+
+    for alias in ("one", "two"):
+        async_connections.create_connection(alias, url=connected.url)
+    both_inside = asyncio.Barrier(2)
+
+    async def search_as(alias: str) -> list[str | None]:
+        seen = []
+        with async_connections.use(alias):
+            await both_inside.wait()  # the other task has entered its block too
+            for _ in range(3):
+                seen.append((await User.asearch("alice")).items[0].using)
+                await asyncio.sleep(0)
+            assert async_connections.active == alias
+        seen.append(async_connections.active)
+        return seen
+
+    one, two = await asyncio.gather(search_as("one"), search_as("two"))
+    assert one == ["one", "one", "one", "default"] and two == ["two", "two", "two", "default"]
+    assert async_connections.active == "default"
+
+
+def test_a_with_block_is_per_thread(connected: Sandbox) -> None:
+    import threading
+
+    for alias in ("one", "two"):
+        connections.create_connection(alias, url=connected.url)
+    both_inside = threading.Barrier(2)
+    seen: dict[str, list[str | None]] = {}
+
+    def search_as(alias: str) -> None:
+        with connections.use(alias):
+            both_inside.wait()
+            seen[alias] = [User.search("alice").items[0].using for _ in range(3)]
+            both_inside.wait()  # neither leaves before the other has searched
+
+    threads = [threading.Thread(target=search_as, args=(alias,)) for alias in ("one", "two")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == {"one": ["one"] * 3, "two": ["two"] * 3}
+    assert connections.active == "default"
+
+
+def test_a_plain_use_is_the_default_for_every_thread_and_nested_blocks_restore(connected: Sandbox) -> None:
+    import threading
+
+    from eternaltwin import connections as module
+
+    module.configure(default={"url": connected.url}, one={"url": connected.url}, two={"url": connected.url})
+    module.use("one")  # both registries
+    assert (connections.active, async_connections.active) == ("one", "one")
+    found: list[str] = []
+    thread = threading.Thread(target=lambda: found.append(connections.active))
+    thread.start()
+    thread.join()
+    assert found == ["one"]
+    with module.use("two") as client:
+        assert client is connections["two"]
+        assert (connections.active, async_connections.active) == ("two", "two")
+        with connections.use("default"):
+            assert connections.active == "default"
+        assert connections.active == "two"
+    assert (connections.active, async_connections.active) == ("one", "one")
+    module.use("default")
+
+
+def test_an_unknown_alias_suggests_what_keeps_the_others() -> None:
+    registry: Connections[SyncEternaltwin] = Connections(SyncEternaltwin)
+    registry.configure(default={"url": "http://127.0.0.1:9/"}, sandbox={"url": "http://127.0.0.1:10/"})
+    with pytest.raises(UnknownAliasError) as caught:
+        registry.get_connection("sandbx")
+    message = str(caught.value)
+    assert "Did you mean 'sandbox'?" in message
+    assert "create_connection('sandbx', url=...)" in message
+    assert "configure(" not in message  # configure() would drop the other connections

@@ -182,3 +182,63 @@ async def test_no_secret_in_any_repr_or_message() -> None:
     assert_clean(*errors)
     sync_client.close()
     await async_client.aclose()
+
+
+def _locals_of(error: BaseException) -> list[tuple[str, str, str]]:
+    """``(function, name, repr)`` of every local of every kit frame the error went through."""
+    found = []
+    traceback = error.__traceback__
+    while traceback is not None:
+        frame = traceback.tb_frame
+        if "eternaltwin" in frame.f_code.co_filename:
+            for name, value in frame.f_locals.items():
+                found.append((frame.f_code.co_name, name, repr(value)))
+        traceback = traceback.tb_next
+    return found
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+async def test_no_secret_in_the_locals_of_a_verbose_traceback(flavour: str) -> None:
+    """What ``%xmode Verbose``, ``pytest --showlocals``, Sentry or rich show of a failed call."""
+    cls = Eternaltwin if flavour == "sync" else AsyncEternaltwin
+    client = cls(
+        url="http://example.test/",
+        client_id="app@clients",
+        client_secret=CLIENT_SECRET,
+        redirect_uri="http://localhost/cb",
+        state_key=STATE_KEY,
+        transport=httpx.MockTransport(lambda request: httpx.Response(500, json={"error": "Boom"})),
+        max_retries=0,
+    )
+    expired = Token(access_token=ACCESS, expires_in=0, token_type="Bearer", refresh_token=REFRESH)
+    calls = [
+        lambda: client.token("the-authorization-code-123"),
+        lambda: client.refresh(expired),
+        lambda: client.users.me(token=ACCESS),
+        lambda: client.users.me(token=expired),
+    ]
+    try:
+        for call in calls:
+            with pytest.raises(RequestError) as caught:
+                result = call()
+                if flavour == "async":
+                    await result
+            for function, name, text in _locals_of(caught.value):
+                for secret in (*SECRETS, "the-authorization-code-123"):
+                    assert secret not in text, (function, name, text)
+    finally:
+        if flavour == "sync":
+            client.close()
+        else:
+            await client.aclose()
+
+
+def test_a_call_says_what_it_holds_without_its_values() -> None:
+    from eternaltwin.clients import _calls
+
+    token = Token(access_token=ACCESS, expires_in=60, token_type="Bearer", refresh_token=REFRESH)
+    for call in (_calls.token_refresh(token), _calls.token_from_code("the-code"), _calls.auth_self(ACCESS)):
+        text = repr(call)
+        assert ACCESS not in text and REFRESH not in text and "the-code" not in text
+    assert repr(_calls.token_refresh(token)).startswith("<Call POST /oauth/token")
+    assert "json=['grant_type', 'refresh_token']" in repr(_calls.token_refresh(token))

@@ -12,6 +12,7 @@ import pytest
 from eternaltwin.clients.asyncio.clients import Eternaltwin as AsyncEternaltwin
 from eternaltwin.connections import async_connections, connections
 from eternaltwin.exceptions import (
+    EternaltwinWarning,
     InvalidStateError,
     InvalidUserIdError,
     NotAuthenticatedError,
@@ -73,6 +74,25 @@ async def test_unexpected_state_is_refused(connected: Sandbox, api: Any, authori
         await resolve(api("from_authorization_code")(code, callback_state, other))
     with pytest.raises(InvalidStateError):
         await resolve(api("from_authorization_code")(code, callback_state + "x"))
+
+
+async def test_a_replayed_state_is_refused(connected: Sandbox, api: Any, authorize: Any) -> None:
+    state, url = User.start_authorization()
+    code, callback_state = authorize(url, "bob")
+    await resolve(api("from_authorization_code")(code, callback_state, state))
+    # The same redirect again (a replay, within the state's 10 minutes): refused before any request.
+    with pytest.raises(InvalidStateError, match="already used"):
+        await resolve(api("from_authorization_code")(code, callback_state, state))
+
+
+async def test_leaving_out_expected_state_warns_of_login_csrf(
+    connected: Sandbox, api: Any, authorize: Any
+) -> None:
+    _, url = User.start_authorization()
+    code, callback_state = authorize(url, "bob")
+    with pytest.warns(EternaltwinWarning, match="login CSRF"):
+        user = await resolve(api("from_authorization_code")(code, callback_state))
+    assert user.display_name == "Bob"
 
 
 async def test_expired_token_is_refreshed_in_place(connected: Sandbox, api: Any, authorize: Any) -> None:

@@ -3,7 +3,8 @@
 repo2docker reads ``binder/`` instead of the repository root when it exists, so the root
 ``pyproject.toml`` is not installed by itself: ``binder/postBuild`` must install the kit with its
 ``notebook`` extra, ``binder/requirements.txt`` adds what only Binder needs (jupyter-server-proxy, through
-which the person's browser reaches the embedded sandbox's login page) and ``binder/runtime.txt`` picks a
+which the person's browser reaches the embedded sandbox's login page, pinned to the releases that
+``tests/proxy/`` runs the login through) and ``binder/runtime.txt`` picks a
 Python the kit supports. The last test checks that what the notebooks import is what that installs.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import importlib.metadata
+import importlib.util
 import re
 import shlex
 import stat
@@ -22,6 +24,7 @@ import nbformat
 from IPython.core.inputtransformer2 import TransformerManager
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[2]
 BINDER = ROOT / "binder"
@@ -109,10 +112,28 @@ def test_runtime_is_a_supported_python() -> None:
     assert supported.contains(f"{version[0]}.{version[1]}")
 
 
-def test_jupyter_server_proxy_is_installed() -> None:
+def _tested_proxy_releases() -> tuple[str, ...]:
+    """The jupyter-server-proxy releases tests/proxy/ runs the login through."""
+    spec = importlib.util.spec_from_file_location("_proxy_prepare", ROOT / "tests" / "proxy" / "prepare.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    versions: tuple[str, ...] = module.VERSIONS
+    return versions
+
+
+def test_jupyter_server_proxy_is_pinned_to_the_tested_releases() -> None:
     requirements = _requirements(BINDER / "requirements.txt")
-    names = {canonicalize_name(requirement.name) for requirement in requirements}
-    assert "jupyter-server-proxy" in names
+    found = [r for r in requirements if canonicalize_name(r.name) == "jupyter-server-proxy"]
+    assert len(found) == 1, "binder/requirements.txt must install jupyter-server-proxy"
+    specifier = found[0].specifier
+    tested = sorted(Version(version) for version in _tested_proxy_releases())
+    for version in tested:
+        assert specifier.contains(version), f"{version} is tested but excluded by {specifier}"
+    # Nothing outside the tested minor releases: not the one before the oldest, not the one after the newest.
+    oldest, newest = tested[0], tested[-1]
+    assert not specifier.contains(f"{oldest.major}.{oldest.minor - 1}.99"), f"{specifier} allows untested"
+    assert not specifier.contains(f"{newest.major}.{newest.minor + 1}.0"), f"{specifier} allows untested"
 
 
 def test_post_build_installs_the_kit_with_its_notebook_extra() -> None:

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from eternaltwin import _bulk
 from eternaltwin.connections import async_connections, connections
 from eternaltwin.sandbox import Sandbox
 
@@ -105,6 +104,9 @@ class FakeServer:
         Requests that never get an answer: they wait until the client cancels them.
     max_limit : int
         The largest page served (100, like the sandbox).
+    rewrite : callable or None
+        ``rewrite(offset, limit, reply) -> reply``: changes a search reply before it is sent (a page that
+        comes back empty or short, a count that lies, a server that ignores ``offset``...).
     """
 
     def __init__(self, records: list[dict[str, Any]], *, short: bool = False, hold_until: int = 0) -> None:
@@ -118,6 +120,7 @@ class FakeServer:
         self.requests: list[tuple[str, Any]] = []
         self.in_flight = 0
         self.max_in_flight = 0
+        self.rewrite: Callable[[int, int, dict[str, Any]], dict[str, Any]] | None = None
         self._by_id = {record["id"]: record for record in records}
 
     def count(self, kind: str, key: Any) -> int:
@@ -170,18 +173,25 @@ class FakeServer:
         if self.short:
             items = [{"type": "User", "id": r["id"], "display_name": r["display_name"]} for r in items]
         reply = {"offset": offset, "limit": limit, "count": len(self.records), "items": items}
+        if self.rewrite is not None:
+            reply = self.rewrite(offset, limit, reply)
         return httpx.Response(200, json=reply)
 
 
 @pytest.fixture
 async def fake(all_records: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Any]:
     """``(server, configure)``: a FakeServer over ``all_records``; ``configure(**options)`` points both
-    registries' ``default`` at it (``max_retries=0`` unless given). Page-level retries do not wait."""
-    monkeypatch.setattr(_bulk, "RETRY_BACKOFF", 0.0)
+    registries' ``default`` at it (``max_retries=0`` unless given; retries do not wait)."""
     server = FakeServer(all_records)
 
     def configure(**options: Any) -> FakeServer:
-        settings = {"url": FAKE_URL, "transport": httpx.MockTransport(server), "max_retries": 0, **options}
+        settings = {
+            "url": FAKE_URL,
+            "transport": httpx.MockTransport(server),
+            "max_retries": 0,
+            "retry_backoff": 0.0,
+            **options,
+        }
         connections.configure(default=settings)
         async_connections.configure(default=settings)
         return server

@@ -79,7 +79,7 @@ async def test_adetails_and_sync_details_in_a_running_loop(fake: FakeFixture) ->
 
 def test_details_failure_names_the_user(fake: FakeFixture) -> None:
     server, configure = fake
-    configure()
+    configure(max_retries=2)
     victim = server.records[3]["id"]
     server.always[("user", victim)] = 503
     frame = users_frame(server.records[:5])

@@ -113,7 +113,10 @@ def test_sandbox_options_on_a_hub() -> None:
     assert options["external_url"] == f"https://hub.example.org/user/alice/proxy/{options['port']}/"
     port_and_path = _hub.proxied_port(options["redirect_uri"], environ=HUB_PUBLIC)
     assert port_and_path is not None and port_and_path[1] == "/cb"
-    # Origin unknown (Binder): the sandbox needs an absolute redirect_uri, so it stays on loopback.
+    # Origin unknown (Binder): both are origin-relative paths through the proxy, on two other ports.
     options = _hub.sandbox_options(environ=HUB)
-    assert options["external_url"].startswith("/user/alice/proxy/")
-    assert _hub.loopback_port(options["redirect_uri"]) is not None
+    assert options["external_url"] == f"/user/alice/proxy/{options['port']}/"
+    port_and_path = _hub.proxied_port(options["redirect_uri"], environ=HUB)
+    assert port_and_path is not None
+    assert options["redirect_uri"] == f"/user/alice/proxy/{port_and_path[0]}/oauth/callback"
+    assert port_and_path[0] != options["port"]

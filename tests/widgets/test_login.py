@@ -452,31 +452,6 @@ def test_shows_a_login_made_elsewhere(w_browser: Browser) -> None:
 # -- JupyterHub / Binder ------------------------------------------------------------------------------
 
 
-def test_hub_proxied_redirect_uri_runs_the_callback_server(monkeypatch: pytest.MonkeyPatch) -> None:
-    from eternaltwin import _hub
-
-    monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/alice/")
-    monkeypatch.setenv("JUPYTERHUB_PUBLIC_URL", "https://hub.example.org/")
-    port = _hub.free_port()
-    redirect_uri = _hub.proxy_url(port, "oauth/callback")
-    assert redirect_uri == f"https://hub.example.org/user/alice/proxy/{port}/oauth/callback"
-    with Sandbox(redirect_uri=redirect_uri) as sandbox:
-        connections_module.configure(hub=sandbox.connection_config())
-        widget = LoginWidget("hub")
-        url = widget.start()
-        assert widget.mode == "loopback"
-        # The link goes through the proxy too.
-        assert f'href="https://hub.example.org/user/alice/proxy/{sandbox.port}/oauth/authorize?' in (
-            widget.link_html.value
-        )
-        location = Browser(sandbox, sandbox.demo_users[2]).authorize(url)
-        assert location.startswith(redirect_uri + "?")
-        # What jupyter-server-proxy does: strip {prefix}proxy/{port} and forward to localhost:{port}.
-        page = httpx.get(f"http://127.0.0.1:{port}/oauth/callback?{urlsplit(location).query}", timeout=10)
-        assert page.status_code == 200
-        assert widget.status == "Logged in as Charlie"
-
-
 def test_hub_with_a_loopback_redirect_uri_asks_for_a_paste(
     monkeypatch: pytest.MonkeyPatch, w_browser: Browser
 ) -> None:

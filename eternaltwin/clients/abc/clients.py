@@ -9,8 +9,11 @@ that sends requests and the lifetime of their pooled httpx client.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import httpx
@@ -22,7 +25,8 @@ from eternaltwin.clients import _calls, _flows, endpoints
 from eternaltwin.clients._calls import Call
 from eternaltwin.clients._flows import Flow, RetryPolicy
 from eternaltwin.clients._operations import operation
-from eternaltwin.exceptions import InvalidStateError, MissingCredentialsError
+from eternaltwin.config import ConnectionSettings
+from eternaltwin.exceptions import InvalidStateError, MissingCredentialsError, NotAuthenticatedError, warn
 from eternaltwin.keys import Key
 from eternaltwin.states import State
 from eternaltwin.tokens import Token
@@ -32,7 +36,7 @@ if TYPE_CHECKING:
     from eternaltwin.clients.abc.clock import ClockClientABC
     from eternaltwin.clients.abc.users import UserClientABC
     from eternaltwin.responses import Response
-    from eternaltwin.users import User
+    from eternaltwin.users import SearchPage, SearchRecords, User
 
 __all__ = ["DEFAULT_USER_AGENT", "ClientABC"]
 
@@ -42,8 +46,24 @@ DEFAULT_USER_AGENT = (
 )
 
 T = TypeVar("T")
+_C = TypeVar("_C", bound="ClientABC")
 
 _CREDENTIALS = ("client_id", "client_secret", "redirect_uri", "state_key")
+_STATES_LOCK = threading.Lock()
+_API_ROOT = "/api/v1"
+
+
+class _Setting(Generic[T]):
+    """A read-only attribute of a client that reads one field of its :class:`ConnectionSettings`."""
+
+    __slots__ = ("name",)
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, client: ClientABC, owner: type | None = None) -> T:
+        value: T = getattr(client.settings, self.name)
+        return value
 
 
 class ClientABC:
@@ -55,6 +75,9 @@ class ClientABC:
         The OAuth app's credentials. They may be left out for a read-only connection; a method that
         needs one raises :class:`~eternaltwin.exceptions.MissingCredentialsError` naming it.
         ``state_key`` is a string (an HS256 secret) or a :class:`~eternaltwin.keys.Key`.
+    scope : str or list of str
+        The OAuth scopes the authorization URL asks for (``"base"``, eternaltwin.org's; newer games ask
+        for ``"base forum:write"``). :meth:`authorization_url` can override it for one login.
     url : str, optional
         The server, e.g. ``"https://eternaltwin.org/"``. Or give ``scheme``, ``host`` and optionally
         ``port`` and ``prefix``, which build ``scheme://host[:port]prefix``.
@@ -102,6 +125,20 @@ class ClientABC:
     _archive_client_class: ClassVar[type[ArchiveClientABC]]
     _clock_client_class: ClassVar[type[ClockClientABC]]
 
+    #: The options this client was built with, checked (one object: see :mod:`eternaltwin.config`).
+    settings: ConnectionSettings
+    url = _Setting[str]()
+    client_id = _Setting["str | None"]()
+    client_secret = _Setting["str | None"]()
+    redirect_uri = _Setting["str | None"]()
+    state_key = _Setting["Key | None"]()
+    scope = _Setting[str]()
+    timeout = _Setting["float | None"]()
+    verify_ssl = _Setting[bool]()
+    allow_redirects = _Setting[bool]()
+    max_connections = _Setting[int]()
+    async_backend = _Setting[str]()
+
     def __init__(
         self,
         client_id: str | None = None,
@@ -109,6 +146,7 @@ class ClientABC:
         redirect_uri: str | None = None,
         state_key: str | Key | None = None,
         *,
+        scope: str | list[str] = config.DEFAULT_SCOPE,
         url: str | None = None,
         scheme: str = "http",
         host: str | None = None,
@@ -126,80 +164,66 @@ class ClientABC:
         transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Any] | None = None,
     ) -> None:
-        settings = config.validate_options(
-            url=url,
-            scheme=scheme,
-            host=host,
-            port=port,
-            prefix=prefix,
-            client_id=client_id,
-            client_secret=client_secret,
-            redirect_uri=redirect_uri,
-            state_key=state_key,
-            timeout=timeout,
-            verify_ssl=verify_ssl,
-            allow_redirects=allow_redirects,
-            user_agent=user_agent,
-            max_connections=max_connections,
-            max_retries=max_retries,
-            retry_backoff=retry_backoff,
-            retry_max_backoff=retry_max_backoff,
-            async_backend=async_backend,
-            source=type(self).__name__,
-        )
-        self.url: str = settings.url
-        self.client_id: str | None = settings.client_id
-        self.client_secret: str | None = settings.client_secret
-        self.redirect_uri: str | None = settings.redirect_uri
-        self.state_key: Key | None = settings.state_key
-        self.timeout: float | None = settings.timeout
-        self.verify_ssl: bool = settings.verify_ssl
-        self.allow_redirects: bool = settings.allow_redirects
+        options = {name: value for name, value in locals().items() if name in config.OPTIONS}
+        self._setup(config.validate_options(**options, source=type(self).__name__), transport, sleep)
+
+    @classmethod
+    def from_settings(
+        cls: type[_C],
+        settings: ConnectionSettings,
+        *,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Any] | None = None,
+    ) -> _C:
+        """A client with checked ``settings`` (another client's ``settings``, to make its twin).
+
+        Parameters
+        ----------
+        settings : ConnectionSettings
+            From :func:`eternaltwin.config.validate_options` or another client.
+        transport, sleep : optional
+            The Python-only hooks (see the class's parameters).
+        """
+        client = cls.__new__(cls)
+        client._setup(settings, transport, sleep)
+        return client
+
+    def _setup(
+        self,
+        settings: ConnectionSettings,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None,
+        sleep: Callable[[float], Any] | None,
+    ) -> None:
+        self.settings = settings
         self.user_agent: str = settings.user_agent or DEFAULT_USER_AGENT
-        self.max_connections: int = settings.max_connections
-        self.async_backend: str = settings.async_backend
         self.retry_policy = RetryPolicy(
             max_retries=settings.max_retries,
             backoff=settings.retry_backoff,
             max_backoff=settings.retry_max_backoff,
         )
+        #: The alias this client is registered under (set by the registry; recorded on the users it reads).
+        self.alias: str | None = None
         self.user: User | None = None
-        self._refreshing: set[int] = set()  # ids of the tokens being refreshed (see _flows)
+        self._used_states: dict[str, float] = {}  # states accepted by a login, until they expire
+        # Whether the server refused a token the full user record (401/403) after a login: then
+        # user_of_token(full=None) stops asking for it (see _flows.user_of_token).
+        self._full_record_refused = False
         self._transport = transport
         self._sleep_override = sleep
-        parts = urlsplit(self.url)
-        self._origin = f"{parts.scheme}://{parts.netloc}"
+        # How the driver waits between retries: the injected function, else the flavour's own sleep.
+        self._sleep: Callable[[float], Any] = sleep or self._wait
+        parts = urlsplit(settings.url)
+        path = parts.path.rstrip("/")
+        if path.endswith(_API_ROOT):  # the older client's habit: a url at the API's root means its server
+            path = path[: -len(_API_ROOT)]
+        #: What endpoint paths are joined onto: the url's origin and path (a server under a prefix).
+        self._base = f"{parts.scheme}://{parts.netloc}{path}"
         # Waiting for a free pooled connection is not limited: max_connections queues requests on purpose.
-        self._httpx_timeout = httpx.Timeout(self.timeout, pool=None)
+        self._httpx_timeout = httpx.Timeout(settings.timeout, pool=None)
         self._timeout_extension = self._httpx_timeout.as_dict()
         self.users = self._user_client_class(self)
         self.archive = self._archive_client_class(self)
         self.clock = self._clock_client_class(self)
-
-    def _options(self) -> dict[str, Any]:
-        """The keyword arguments that build a client with these settings, of either flavour.
-
-        Holds secrets: never display it.
-        """
-        policy = self.retry_policy
-        return {
-            "client_id": self.client_id,
-            "client_secret": self.client_secret,
-            "redirect_uri": self.redirect_uri,
-            "state_key": self.state_key,
-            "url": self.url,
-            "timeout": self.timeout,
-            "verify_ssl": self.verify_ssl,
-            "allow_redirects": self.allow_redirects,
-            "user_agent": self.user_agent,
-            "max_connections": self.max_connections,
-            "max_retries": policy.max_retries,
-            "retry_backoff": policy.backoff,
-            "retry_max_backoff": policy.max_backoff,
-            "async_backend": self.async_backend,
-            "transport": self._transport,
-            "sleep": self._sleep_override,
-        }
 
     # -- credentials --------------------------------------------------------------------------------
 
@@ -227,8 +251,11 @@ class ClientABC:
     # -- requests (no I/O) --------------------------------------------------------------------------
 
     def _join(self, endpoint: str) -> str:
+        """The url of ``endpoint``: a path from the server's root (``/api/v1/users``) goes under the url's
+        own path (``https://example.org/etwin/`` serves ``/etwin/api/v1/users``); anything else is joined
+        as a browser would."""
         if endpoint.startswith("/") and not endpoint.startswith("//"):
-            return self._origin + endpoint
+            return self._base + endpoint
         return urljoin(self.url, endpoint)
 
     def build_request(self, call: Call[Any]) -> httpx.Request:
@@ -245,8 +272,10 @@ class ClientABC:
         if call.basic_auth:
             headers["Authorization"] = "Basic " + self._basic_auth_token()
         elif call.token is not None:
-            access = call.token.access_token if isinstance(call.token, Token) else call.token
-            headers["Authorization"] = f"Bearer {access}"
+            # Inline, so that no local of this frame holds the access token (tracebacks may show locals).
+            headers["Authorization"] = "Bearer " + (
+                call.token.access_token if isinstance(call.token, Token) else call.token
+            )
         if call.headers:
             if call.token is not None and any(k.lower() == "authorization" for k in call.headers):
                 headers.pop("Authorization", None)
@@ -266,33 +295,47 @@ class ClientABC:
     def _flow(self, call: Call[T]) -> Flow[T]:
         return _flows.execute(self, call)
 
+    @staticmethod
+    def _wait(seconds: float) -> Any:
+        """The flavour's own sleep (``time.sleep`` or ``asyncio.sleep``)."""
+        raise NotImplementedError
+
     def _run(self, flow: Flow[T]) -> Any:
         """Drive ``flow`` (sync: its result; async: an awaitable of it). Defined by the subclasses."""
         raise NotImplementedError
 
     # -- OAuth (no I/O) -----------------------------------------------------------------------------
 
-    def authorization_url(self, state: str) -> str:
+    def authorization_url(self, state: str, scope: str | list[str] | None = None) -> str:
         """The authorization page to send the browser to.
 
         Parameters
         ----------
         state : str
             The state (see :meth:`generate_state`).
+        scope : str or list of str, optional
+            The scopes to ask for this time (``"base forum:write"``); the connection's ``scope`` option
+            (``"base"`` unless configured) when None.
 
         Returns
         -------
         str
             ``…/oauth/authorize?response_type=code&access_type=offline&client_id=…&scope=base&state=…
-            &redirect_uri=…``.
+            &redirect_uri=…`` (the older client's order; a space between scopes is sent as ``+``).
+
+        Raises
+        ------
+        ConfigurationError
+            For a ``scope`` that is empty or not made of scope names.
         """
         self._require("Building the authorization URL", "client_id", "redirect_uri")
+        asked = self.scope if scope is None else config.check_scope(scope, key="scope")
         query = urlencode(
             [
                 ("response_type", "code"),
                 ("access_type", "offline"),
                 ("client_id", self.client_id),
-                ("scope", "base"),
+                ("scope", asked),
                 ("state", state),
                 ("redirect_uri", self.redirect_uri),
             ]
@@ -336,6 +379,34 @@ class ClientABC:
         decoded = State.from_jwt(state, self.url, self.state_key)
         if expected is not None and state != expected:
             raise InvalidStateError("The state does not match the one that was sent.", state)
+        return decoded
+
+    def _accept_state(self, state: str, expected: str | None) -> State:
+        """Check the state of a login's callback, once: :meth:`validate_state`, then refuse a state this
+        connection has already accepted (a replayed redirect), and warn when nothing says it is the state
+        this browser was sent with.
+
+        Raises
+        ------
+        InvalidStateError
+        """
+        decoded = self.validate_state(state, expected)
+        with _STATES_LOCK:
+            now = time.time()
+            self._used_states = {jwt: exp for jwt, exp in self._used_states.items() if exp > now}
+            if state in self._used_states:
+                raise InvalidStateError(
+                    "This state was already used for a login on this connection: a redirect cannot be "
+                    "replayed. Start a new login.",
+                    state,
+                )
+            self._used_states[state] = decoded.exp
+        if expected is None:
+            warn(
+                "complete_login / from_authorization_code without expected_state accepts any state signed "
+                "with this connection's state_key, including one an attacker started in their own browser "
+                "(login CSRF): pass the state that start_authorization() returned for this browser."
+            )
         return decoded
 
     # -- API methods (one definition for sync and async) ---------------------------------------------
@@ -408,6 +479,190 @@ class ClientABC:
             When the token has no refresh token.
         """
         return self._flow(_calls.token_refresh(token))
+
+    # -- typed operations: models in, models out (what User's classmethods delegate to) -------------
+
+    def start_login(
+        self, expiration: int = 600, nonce: str | None = None, scope: str | list[str] | None = None
+    ) -> tuple[str, str]:
+        """Start an OAuth login: a new signed state and the authorization URL to open in a browser.
+
+        Parameters
+        ----------
+        expiration : int
+            Seconds the state stays valid (600).
+        nonce : str, optional
+            Defaults to random hex.
+        scope : str or list of str, optional
+            The scopes to ask for (see :meth:`authorization_url`); the connection's ``scope`` when None.
+
+        Returns
+        -------
+        (state, url) : tuple of str
+            Keep ``state`` to check the callback (``expected_state`` of :meth:`complete_login`).
+        """
+        if scope is not None:  # checked before a state is made
+            scope = config.check_scope(scope, key="scope")
+        state = self.generate_state(expiration, nonce)
+        return state, self.authorization_url(state, scope)
+
+    @operation
+    def complete_login(
+        self, code: str, callback_state: str, expected_state: str | None = None, full: bool | None = None
+    ) -> Flow[User]:
+        """Finish an OAuth login: check the state, exchange the code, fetch the authenticated user.
+
+        The user (with its ``token``) also becomes this connection's logged-in user (:attr:`user`).
+
+        Parameters
+        ----------
+        code : str
+            The ``code`` query parameter of the callback.
+        callback_state : str
+            The ``state`` query parameter of the callback.
+        expected_state : str, optional
+            The state :meth:`start_login` returned; when given, they must be equal.
+        full : bool or None
+            Whether to read the user's full record after ``auth/self`` (see :meth:`user_of_token`).
+
+        Returns
+        -------
+        User
+
+        Raises
+        ------
+        InvalidStateError
+            Forged, expired or unexpected state (before any request).
+        RequestError
+            The server refused the code.
+        """
+        return _flows.login_with_code(self, code, callback_state, expected_state, full)
+
+    @operation
+    def user_of_token(self, token: Token | str, full: bool | None = None) -> Flow[User]:
+        """The user ``token`` belongs to, with ``token`` set on it (when it is a :class:`Token`).
+
+        One call identifies the user, as games do: ``GET /api/v1/auth/self`` gives the id and display name
+        (and, for a session context, the administrator flag). The full record (``GET /api/v1/users/{id}``:
+        creation date, administrator flag, linked accounts) is a second call, which never fails the whole:
+        if it fails, the user has only what auth/self gave, and ``created_at``, ``deleted_at``,
+        ``login_name``, ``email_address``, ``has_password`` (and usually ``is_administrator``) are None,
+        ``links`` is empty and ``has_links`` False.
+
+        Parameters
+        ----------
+        token : Token or str
+            An OAuth token (or its access token).
+        full : bool or None
+            False: auth/self only (one request). True: also the full record, with a warning
+            (:class:`~eternaltwin.exceptions.EternaltwinWarning`) if it cannot be read. None (default):
+            also the full record, silently left out when it cannot be read, and no longer asked for once
+            the server has refused it a token on this connection (401/403).
+
+        Returns
+        -------
+        User
+
+        Raises
+        ------
+        UnauthorizedError
+            When the server answers 401 to the token, or a context without a user (a guest context: the
+            token is unknown; an OAuth client context: HTTP Basic credentials, not a user's token).
+        ServerError
+            The 2021 server (eternaltwin.org's code as published) answers an unknown or malformed token
+            with a plain-text 500 rather than a 401: the message says so; log in again.
+        """
+        return _flows.user_of_token(self, token, full)
+
+    @operation
+    def me(self, token: Token | str | None = None, full: bool | None = None) -> Flow[User]:
+        """The authenticated user, fetched afresh: :meth:`user_of_token` for ``token``, or for the token of
+        the connection's logged-in user (:attr:`user`) when none is given (``full`` as there).
+
+        Raises
+        ------
+        NotAuthenticatedError
+            No token given and nobody logged in on this connection.
+        """
+        if token is None:
+            if self.user is None or self.user.token is None:
+                raise NotAuthenticatedError(
+                    f"Nobody is logged in on connection {self.alias or self.url!r}: pass token=..., or log "
+                    "in first (User.start_authorization() then User.from_authorization_code())."
+                )
+            token = self.user.token
+        return _flows.user_of_token(self, token, full)
+
+    @operation
+    def get_user(self, user_id: str | uuid.UUID) -> Flow[User]:
+        """One user by id.
+
+        Parameters
+        ----------
+        user_id : str or uuid.UUID
+            The user's UUID (any letter case).
+
+        Returns
+        -------
+        User
+
+        Raises
+        ------
+        InvalidUserIdError
+            When ``user_id`` is not a UUID (before any request).
+        NotFoundError
+            When there is no such user.
+        """
+        call = _calls.get_user(_calls.normalize_user_id(user_id))
+        return self._flow(call.parsed(_calls.parse_user(self.alias)))
+
+    @operation
+    def search_users(self, query: str | None = None, limit: int = 20, offset: int = 0) -> Flow[SearchPage]:
+        """One page of users matching ``query``.
+
+        Parameters
+        ----------
+        query : str, optional
+            None matches everyone.
+        limit : int
+            Page size (20).
+        offset : int
+            Index of the first result (0).
+
+        Returns
+        -------
+        SearchPage
+        """
+        call = _calls.search_users(query, limit, offset)
+        return self._flow(call.parsed(_calls.parse_search_page(offset, limit, self.alias)))
+
+    @operation
+    def search_records(self, query: str | None, limit: int, offset: int) -> Flow[SearchRecords]:
+        """One page of a search as checked JSON records, not :class:`User` objects (for bulk readers,
+        which build their own rows: see :mod:`eternaltwin.pandas`).
+
+        Returns
+        -------
+        SearchRecords
+        """
+        return self._flow(_calls.search_users(query, limit, offset).parsed(_calls.parse_search_records))
+
+    @operation
+    def user_record(self, user_id: str) -> Flow[Mapping[str, Any]]:
+        """One user's full record as checked JSON (for bulk readers).
+
+        Raises
+        ------
+        InvalidUserIdError
+            When ``user_id`` is not a UUID (before any request).
+        """
+        call = _calls.get_user(_calls.normalize_user_id(user_id))
+        return self._flow(call.parsed(_calls.parse_user_record))
+
+    @operation
+    def count_users(self, query: str | None = None) -> Flow[int]:
+        """How many users match ``query`` (asked with ``limit=0``)."""
+        return self._flow(_calls.search_users(query, 0, 0).parsed(_calls.parse_count))
 
     # -- comparison and repr ------------------------------------------------------------------------
 

@@ -1,0 +1,150 @@
+"""Benchmark: ``search_frame`` against the physical limit, on a nearly free server.
+
+Against a server far away, fetching every user is bound by latency: with ``C`` requests in flight, ``N``
+users (a count, then ``ceil(N / 100)`` pages) cannot arrive faster than ``(1 + ceil(pages / C)) x RTT``.
+This benchmark times, against :mod:`_free_server` (pre-rendered pages, a fixed delay, kept-alive
+connections; in a subprocess, as a real server would be) at each round trip of ``--latencies``:
+
+- ``search_frame``, sync, with the engine the kit picks by default (and, for comparison, each engine
+  named: ``async_backend="aiohttp"`` and ``"httpx"``);
+- raw ``httpx.AsyncClient`` fetching the same pages with the same concurrency and decoding their JSON,
+  building no frame;
+- the latency bound, and the client's own CPU time (``search_frame`` at 0 ms).
+
+and prints each as a ratio to ``max(latency bound, client CPU)``: 1.0 is the physical limit.
+
+Usage::
+
+    .venv/bin/python benchmarks/bulk_bound.py [--users 10000] [--concurrency 8] [--latencies 0 20 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+PAGE_SIZE = 100
+ALIAS = "bench"
+
+
+class FreeServer:
+    """:mod:`_free_server` in a subprocess, on a free port."""
+
+    def __init__(self, users: int, latency_ms: float) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [sys.executable, str(HERE / "_free_server.py"), "--port", str(self.port)]
+        command += ["--users", str(users), "--latency-ms", str(latency_ms)]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None
+        if self.process.stdout.readline().strip() != "ready":
+            raise RuntimeError("the free server did not start")
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+
+def best_of(repeat: int, run: Callable[[], Any]) -> tuple[float, float]:
+    """(best, median) wall time of ``repeat`` runs of ``run``."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return min(times), statistics.median(times)
+
+
+def raw_httpx(url: str, concurrency: int) -> int:
+    """Every page with a bare httpx.AsyncClient, ``concurrency`` in flight, JSON decoded: the rows."""
+
+    async def main() -> int:
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        async with httpx.AsyncClient(base_url=url, limits=limits) as http:
+            count = (await http.get("/api/v1/users", params={"q": "", "limit": 0, "offset": 0})).json()[
+                "count"
+            ]
+            gate = asyncio.Semaphore(concurrency)
+
+            async def page(offset: int) -> int:
+                async with gate:
+                    reply = await http.get(
+                        "/api/v1/users", params={"q": "", "limit": PAGE_SIZE, "offset": offset}
+                    )
+                return len(reply.json()["items"])
+
+            return sum(await asyncio.gather(*(page(o) for o in range(0, count, PAGE_SIZE))))
+
+    return asyncio.run(main())
+
+
+def search_frame(url: str, concurrency: int, backend: str) -> int:
+    from eternaltwin.connections import connections
+    from eternaltwin.pandas import search_frame as fetch
+
+    connections.create_connection(ALIAS, url=url, async_backend=backend)
+    try:
+        return len(fetch(using=ALIAS, concurrency=concurrency, progress=False))
+    finally:
+        connections.remove_connection(ALIAS)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--latencies", type=float, nargs="+", default=[0.0, 20.0, 50.0])
+    parser.add_argument("--repeat", type=int, default=5)
+    options = parser.parse_args()
+    from eternaltwin.config import resolve_backend
+
+    default = resolve_backend("auto")
+    pages = math.ceil(options.users / PAGE_SIZE)
+    contenders: dict[str, Callable[[str], int]] = {
+        f"search_frame (default: {default})": lambda url: search_frame(url, options.concurrency, "auto"),
+        "search_frame, aiohttp": lambda url: search_frame(url, options.concurrency, "aiohttp"),
+        "search_frame, httpx": lambda url: search_frame(url, options.concurrency, "httpx"),
+        "raw httpx, no frame": lambda url: raw_httpx(url, options.concurrency),
+    }
+    print(
+        f"{options.users} users, {pages} pages of {PAGE_SIZE}, {options.concurrency} in flight; "
+        f"best of {options.repeat} (median)\n"
+    )
+    cpu = None
+    for latency in sorted(options.latencies):
+        server = FreeServer(options.users, latency)
+        try:
+            results = {}
+            for name, run in contenders.items():
+                rows = run(server.url)  # warm-up, and a check
+                assert rows == options.users, (name, rows)
+                results[name] = best_of(options.repeat, lambda run=run, url=server.url: run(url))
+        finally:
+            server.close()
+        bound = (1 + math.ceil(pages / options.concurrency)) * latency / 1000
+        if latency == 0:
+            cpu = results[next(iter(contenders))][0]
+        floor = max(bound, cpu or 0.0)
+        print(f"round trip {latency:g} ms: latency bound {bound:.3f} s, client CPU {cpu or 0:.3f} s")
+        for name, (best, median) in results.items():
+            ratio = f"{best / floor:.2f}x" if floor else "-"
+            print(f"  {name:32} {best:.3f} s ({median:.3f})  {ratio} the limit")
+        print()
+
+
+if __name__ == "__main__":
+    main()

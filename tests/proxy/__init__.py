@@ -1,0 +1,1 @@
+"""The login through a real jupyter-server-proxy (several releases), as on Binder and JupyterHub."""
