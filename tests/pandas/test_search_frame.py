@@ -348,7 +348,9 @@ def test_rows_the_count_promised_that_never_come_raise_naming_the_offsets(fake: 
         return reply
 
     server.rewrite = short_then_empty
-    server.delay = 0.001  # several pages in flight, as over a network: 500 is asked before 300 answers
+    server.hold_until = (
+        8  # the first 8 pages in flight together, as over a network: 500 asked before 300 answers
+    )
     with pytest.raises(
         PageFetchError, match=r"offset 300 \(100 missing\), offset 550 \(50 missing\)"
     ) as caught:
