@@ -22,6 +22,7 @@ from eternaltwin.sandbox._auth import GUEST, AuthContext, authenticate, parse_ba
 from eternaltwin.sandbox._clock import VirtualClock, format_instant
 from eternaltwin.sandbox._config import ConfigLike, SandboxConfig
 from eternaltwin.sandbox._errors import ApiError
+from eternaltwin.sandbox._forum_api import forum_routes
 from eternaltwin.sandbox._http import (
     JsonResponse,
     error_response,
@@ -616,6 +617,7 @@ def create_app(
         Route(f"{api}/archive/hammerfest/{{server}}/users/{{user_id}}", hammerfest_user, methods=["GET"]),
         Route(f"{api}/archive/dinoparc/{{server}}/users/{{user_id}}", dinoparc_user, methods=["GET"]),
         Route(f"{api}/archive/twinoid/users/{{user_id}}", twinoid_user, methods=["GET"]),
+        *forum_routes(api),
     ]
     middleware = [Middleware(LatencyMiddleware, delay_ms=latency_ms)] if latency_ms > 0 else []
     app = Starlette(

@@ -17,6 +17,7 @@ from typing import Literal
 
 from eternaltwin.sandbox import _choices
 from eternaltwin.sandbox._errors import ApiError
+from eternaltwin.sandbox._forum import Forum
 from eternaltwin.sandbox._secrets import HashedSecret
 
 __all__ = [
@@ -195,6 +196,7 @@ class Store:
         self.access_tokens: dict[str, AccessToken] = {}
         self.refresh_tokens: dict[str, RefreshToken] = {}
         self.archives: dict[tuple[GameKind, str, str], ArchivedAccount] = {}
+        self.forum = Forum()  # sections, threads, posts, announcements (see _forum)
 
     # ---------------------------------------------------------------------------------------- users
 
