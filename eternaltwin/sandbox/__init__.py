@@ -13,11 +13,12 @@ Behaviours the API notes leave open are chosen in :mod:`eternaltwin.sandbox._cho
 This package stands apart from the client: it imports nothing else from ``eternaltwin``.
 """
 
-from eternaltwin.sandbox._app import SandboxState, create_app
+from eternaltwin.sandbox._app import create_app
 from eternaltwin.sandbox._clock import VirtualClock, format_instant
 from eternaltwin.sandbox._config import AppSeed, ConfigLike, SandboxConfig, SandboxConfigError, UserSeed
 from eternaltwin.sandbox._seed import DemoUser, SeededApp
 from eternaltwin.sandbox._server import Sandbox
+from eternaltwin.sandbox._state import SandboxState
 from eternaltwin.sandbox._store import Store
 
 __all__ = [

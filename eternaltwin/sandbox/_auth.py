@@ -14,7 +14,7 @@ from eternaltwin.sandbox._store import OauthClient, Store, User
 from eternaltwin.sandbox._validation import is_client_key, is_lower_uuid, is_username
 from eternaltwin.sandbox._views import Json, short_client, short_user
 
-__all__ = ["AuthContext", "authenticate", "parse_basic", "unauthorized"]
+__all__ = ["GUEST", "AuthContext", "authenticate", "find_login", "parse_basic", "unauthorized"]
 
 ContextKind = Literal["Guest", "User", "AccessToken", "OauthClient"]
 
@@ -74,6 +74,14 @@ def parse_basic(value: str) -> tuple[str, bytes] | None:
         return login.decode("utf-8"), password
     except UnicodeDecodeError:
         return None
+
+
+def find_login(store: Store, login: str) -> User | None:
+    """The user a login form or ``PUT /api/v1/auth/self`` names (spec §4.2): a login with ``@`` is an
+    email (no sandbox user has one), else a username."""
+    if "@" in login or not is_username(login):
+        return None
+    return store.user_by_username(login)
 
 
 def _user_by_login(store: Store, login: str) -> User | None:

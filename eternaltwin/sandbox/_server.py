@@ -10,10 +10,11 @@ from types import TracebackType
 
 import uvicorn
 
-from eternaltwin.sandbox._app import SandboxState, create_app
+from eternaltwin.sandbox._app import create_app
 from eternaltwin.sandbox._clock import VirtualClock
 from eternaltwin.sandbox._config import ConfigLike
 from eternaltwin.sandbox._seed import DemoUser, SeededApp
+from eternaltwin.sandbox._state import SandboxState
 from eternaltwin.sandbox._store import Store
 
 __all__ = ["Sandbox"]

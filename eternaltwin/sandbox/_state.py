@@ -1,0 +1,63 @@
+"""What every route shares: the sandbox's state (``app.state.sandbox``) and the caller of a request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import Request
+
+from eternaltwin.sandbox import _choices
+from eternaltwin.sandbox._auth import AuthContext, authenticate
+from eternaltwin.sandbox._clock import VirtualClock
+from eternaltwin.sandbox._seed import DemoUser, SeededApp
+from eternaltwin.sandbox._store import Store
+
+__all__ = ["SandboxState", "caller", "sandbox_state"]
+
+
+@dataclass(slots=True)
+class SandboxState:
+    """What the handlers share, available as ``app.state.sandbox``.
+
+    Attributes
+    ----------
+    store : Store
+        The in-memory data.
+    clock : VirtualClock
+        Server time.
+    apps : list of SeededApp
+        Apps registered at start-up (with plain-text secrets).
+    demo_users : list of DemoUser
+        Users seeded at start-up (with plain-text passwords).
+    external_url : str or None
+        Base URL a browser uses to reach the server; None means the bound address of the request's socket.
+    """
+
+    store: Store
+    clock: VirtualClock
+    apps: list[SeededApp]
+    demo_users: list[DemoUser]
+    external_url: str | None = None
+
+
+def sandbox_state(request: Request) -> SandboxState:
+    """The :class:`SandboxState` of the app that serves ``request``."""
+    state: SandboxState = request.app.state.sandbox
+    return state
+
+
+def caller(request: Request) -> AuthContext:
+    """Who sent ``request`` (spec §1.1): its ``Authorization`` header, else its session cookie, else Guest.
+
+    Raises
+    ------
+    ApiError
+        For a bad Bearer token or bad Basic credentials (see :func:`~eternaltwin.sandbox._auth.authenticate`).
+    """
+    state = sandbox_state(request)
+    return authenticate(
+        state.store,
+        request.headers.get("authorization"),
+        request.cookies.get(_choices.SESSION_COOKIE),
+        state.clock.now(),
+    )
