@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from eternaltwin.sandbox import _choices
 from eternaltwin.sandbox._archive import archive_view
-from eternaltwin.sandbox._auth import GUEST, find_login
+from eternaltwin.sandbox._auth import GUEST, check_login
 from eternaltwin.sandbox._clock import format_instant
 from eternaltwin.sandbox._errors import ApiError
 from eternaltwin.sandbox._http import (
@@ -83,8 +83,8 @@ async def auth_self(request: Request) -> Response:
     if not isinstance(login, str) or not login or len(login) > _MAX_LOGIN_CHARS:
         raise _bad_body()
     password = parse_hex_password(body.get("password"))
-    user = find_login(state.store, login)
-    if user is None or user.deleted_at is not None or not user.check_password(password):
+    user = check_login(state.store, login, password)
+    if user is None:
         raise _invalid_credentials()
     session = state.store.create_session(user, state.clock.now())
     response = JsonResponse(complete_user(user, state.store))

@@ -17,6 +17,7 @@ from eternaltwin.sandbox._api import api_routes
 from eternaltwin.sandbox._clock import VirtualClock
 from eternaltwin.sandbox._config import ConfigLike, SandboxConfig
 from eternaltwin.sandbox._http import error_response, logger
+from eternaltwin.sandbox._limits import BodyLimitMiddleware
 from eternaltwin.sandbox._oauth import oauth_routes
 from eternaltwin.sandbox._pages import page_routes
 from eternaltwin.sandbox._seed import seed_store
@@ -103,6 +104,9 @@ def create_app(
         external_url=external_url.rstrip("/") if external_url else None,
     )
     middleware = [Middleware(LatencyMiddleware, delay_ms=latency_ms)] if latency_ms > 0 else []
+    middleware.append(
+        Middleware(BodyLimitMiddleware, limit=_choices.MAX_BODY_BYTES, on_abandoned=state.note_abandoned)
+    )
     app = Starlette(
         routes=[*page_routes(), *oauth_routes(), *api_routes()],
         middleware=middleware,

@@ -38,6 +38,15 @@ INVALID_QUERY_ERROR: Final = "InvalidQueryParameters"
 INTERNAL_ERROR_STATUS: Final = 500
 INTERNAL_ERROR_ERROR: Final = "InternalServerError"
 
+# §1 (bodies are parsed by koa-bodyparser, whose own defaults refuse JSON over 1 MB and forms over 56 KB
+# with 413 [I: library defaults, not in the spec]). The sandbox refuses any request body over 64 KiB with
+# 413 {"error": "PayloadTooLarge", "message": ...}, as soon as that many bytes have arrived (or at once,
+# from Content-Length), whatever the framing; its largest real body (a login: 100-char login and
+# 512 hex digits of password) is under 1 KiB. See ``_limits``.
+MAX_BODY_BYTES: Final = 64 * 1024
+PAYLOAD_TOO_LARGE_STATUS: Final = 413
+PAYLOAD_TOO_LARGE_ERROR: Final = "PayloadTooLarge"
+
 # No spec: unmatched routes and methods. JSON like every other error.
 NOT_FOUND_ERROR: Final = "NotFound"
 METHOD_NOT_ALLOWED_ERROR: Final = "MethodNotAllowed"
@@ -122,13 +131,34 @@ ALLOWED_SCOPES: Final = frozenset({"base"})
 # --------------------------------------------------------------------------------------------------
 
 SESSION_COOKIE: Final = "sid"
+
+# No spec (the 2021 login is an Angular page posting to the API). The sandbox's HTML form (`/login`) takes
+# no post that a browser says comes from another site (login CSRF): `Sec-Fetch-Site` must be one of these,
+# or, where a browser sends no `Sec-Fetch-Site`, `Origin` must name this server. The refusal is 403 with the
+# form again and this message, and no session.
+LOGIN_ALLOWED_FETCH_SITES: Final = frozenset({"same-origin", "none"})
+LOGIN_CROSS_SITE_STATUS: Final = 403
+LOGIN_CROSS_SITE_MESSAGE: Final = (
+    "This sign-in was sent from another site and was refused: sign in on this page."
+)
+# No spec: every HTML page (login form included) forbids framing by other pages (clickjacking), with both
+# the old header and CSP, and is never cached.
+HTML_HEADERS: Final = (
+    ("Cache-Control", "no-store"),
+    ("X-Frame-Options", "DENY"),
+    ("Content-Security-Policy", "frame-ancestors 'none'"),
+)
 # §4.2: 2021 sets `sid; path=/; httponly` (Koa defaults). We add SameSite=Lax (what browsers assume
 # anyway), so the cookie still rides on the top-level redirect back from the login page.
 SESSION_COOKIE_SAMESITE: Final = "lax"
 # §4.2 [U] newer: DELETE auth/self does not revoke the session in 2021 [I]. We revoke it server-side
 # as well as clearing the cookie, so a replayed `sid` is a Guest.
 REVOKE_SESSION_ON_LOGOUT: Final = True
-# §1.1: sessions never expire in 2021; same here.
+# §1.1: sessions never expire in 2021 [I: the memory store has no time check], and the lookup refreshes
+# their `atime`. The sandbox ends a session after 30 days without use (each use restarts the count, as
+# `atime` would), so that a long-running sandbox drops what nobody uses (issue 12, item 15); expired
+# sessions, codes and tokens are dropped at the next write (``Store.purge_expired``, amortised).
+SESSION_IDLE_SECONDS: Final = 30 * 24 * 3600
 
 # --------------------------------------------------------------------------------------------------
 # Users and search (§3.2, §3.3, §3.8, §6, §8, §10)

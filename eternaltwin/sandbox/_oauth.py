@@ -13,6 +13,7 @@ from eternaltwin.sandbox import _choices
 from eternaltwin.sandbox._auth import parse_basic, unauthorized
 from eternaltwin.sandbox._errors import ApiError
 from eternaltwin.sandbox._http import JsonResponse, handles_errors, query_value, read_body
+from eternaltwin.sandbox._secrets import spend_one_hash
 from eternaltwin.sandbox._state import caller, sandbox_state
 from eternaltwin.sandbox._store import OauthClient, Store
 from eternaltwin.sandbox._validation import is_client_key, is_lower_uuid
@@ -86,7 +87,10 @@ def _token_client(request: Request, store: Store, body: dict[str, Any]) -> Oauth
     if login is None or secret is None:
         raise unauthorized("Basic")
     client = _client_from_ref(store, login)
-    if client is None or not client.secret.matches(secret):
+    if client is None:
+        spend_one_hash(secret)  # as long as a wrong secret: the time does not tell which clients exist
+        raise unauthorized("Basic")
+    if not client.secret.matches(secret):
         raise unauthorized("Basic")
     return client
 
@@ -106,24 +110,24 @@ async def token(request: Request) -> Response:
         redirect_uri = body.get("redirect_uri")
         if redirect_uri is not None and redirect_uri != client.oauth_callback:
             raise ApiError.of(_choices.AUTHORIZE_REDIRECT_URI_MISMATCH)
-        user = state.store.redeem_code(code, client, now)
+        grant = state.store.redeem_code(code, client, now)
     elif grant_type == "refresh_token":
         refresh = body.get("refresh_token")
         if not isinstance(refresh, str) or not refresh:
             raise ApiError(_choices.INVALID_REQUEST_BODY_STATUS, _choices.INVALID_REQUEST_BODY_ERROR)
-        user = state.store.use_refresh_token(refresh, client, now)
+        grant = state.store.use_refresh_token(refresh, client, now)
     else:
         raise ApiError.of(_choices.TOKEN_UNSUPPORTED_GRANT_TYPE)
-    access, refresh_token = state.store.issue_tokens(client, user, now)
-    return JsonResponse(
-        {
-            "access_token": access.value,
-            "expires_in": _choices.ACCESS_TOKEN_LIFETIME_SECONDS,
-            "token_type": "Bearer",
-            "refresh_token": refresh_token.value,
-        },
-        headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
-    )
+    access, refresh_token = state.store.issue_tokens(grant, now)
+    # Spec §3.7, §11.1: the members in the order the real server writes them; refresh_token only if issued.
+    reply: dict[str, object] = {
+        "token_type": "Bearer",
+        "access_token": access.value,
+        "expires_in": state.store.access_token_lifetime,
+    }
+    if refresh_token is not None:
+        reply["refresh_token"] = refresh_token.value
+    return JsonResponse(reply, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
 def oauth_routes() -> list[Route]:

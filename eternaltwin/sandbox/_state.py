@@ -31,6 +31,8 @@ class SandboxState:
         Users seeded at start-up (with plain-text passwords).
     external_url : str or None
         Base URL a browser uses to reach the server; None means the bound address of the request's socket.
+    abandoned_requests : int
+        How many clients went away before their request body was complete (dropped quietly).
     """
 
     store: Store
@@ -38,6 +40,11 @@ class SandboxState:
     apps: list[SeededApp]
     demo_users: list[DemoUser]
     external_url: str | None = None
+    abandoned_requests: int = 0
+
+    def note_abandoned(self) -> None:
+        """Count a request whose client went away before its body was complete."""
+        self.abandoned_requests += 1
 
 
 def sandbox_state(request: Request) -> SandboxState:

@@ -44,8 +44,8 @@ def external_base(request: Request) -> str:
 
 
 def html(content: str, status: int = 200) -> HTMLResponse:
-    """An HTML reply that no cache keeps."""
-    return HTMLResponse(content, status_code=status, headers={"Cache-Control": "no-store"})
+    """An HTML reply that no cache keeps and no other page may frame (clickjacking, ``_choices``)."""
+    return HTMLResponse(content, status_code=status, headers=dict(_choices.HTML_HEADERS))
 
 
 def navigate(target: str, status: int) -> Response:
