@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from eternaltwin._version import __version__
 
 if TYPE_CHECKING:
-    from eternaltwin.archive import DinoparcUser, HammerfestUser, TwinoidUser
+    from eternaltwin.archive import DinoparcDinoz, DinoparcDinozRef, DinoparcUser, HammerfestUser, TwinoidUser
     from eternaltwin.clients.asyncio.clients import Eternaltwin as AsyncEternaltwin
     from eternaltwin.clients.sync.clients import Eternaltwin
     from eternaltwin.connections import Connections, configure, configure_from_env, configure_from_file
@@ -61,6 +61,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "ConfigurationError": ("eternaltwin.exceptions", "ConfigurationError"),
     "ConnectionFailed": ("eternaltwin.exceptions", "ConnectionFailed"),
     "Connections": ("eternaltwin.connections", "Connections"),
+    "DinoparcDinoz": ("eternaltwin.archive", "DinoparcDinoz"),
+    "DinoparcDinozRef": ("eternaltwin.archive", "DinoparcDinozRef"),
     "DinoparcUser": ("eternaltwin.archive", "DinoparcUser"),
     "ES256Key": ("eternaltwin.keys", "ES256Key"),
     "EdDSAKey": ("eternaltwin.keys", "EdDSAKey"),
@@ -106,6 +108,8 @@ __all__ = [
     "ConfigurationError",
     "ConnectionFailed",
     "Connections",
+    "DinoparcDinoz",
+    "DinoparcDinozRef",
     "DinoparcUser",
     "ES256Key",
     "EdDSAKey",

@@ -12,6 +12,9 @@ Keys
 ``client_id``, ``client_secret``, ``redirect_uri``, ``state_key``
     The OAuth app's credentials; optional for read-only connections. ``state_key`` is a string (an HS256
     secret) or a :class:`~eternaltwin.keys.Key`.
+``scope`` (``"base"``)
+    The OAuth scopes the authorization URL asks for, space-separated (``"base forum:write"``); a list of
+    scope names is joined. ``authorization_url(state, scope=...)`` overrides it for one login.
 ``timeout`` (5), ``verify_ssl`` (True), ``allow_redirects`` (False)
     Transport options.
 ``user_agent``
@@ -43,6 +46,7 @@ from __future__ import annotations
 import difflib
 import importlib.util
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
@@ -55,10 +59,12 @@ from eternaltwin.keys import MIN_SECRET_BYTES, HS256Key, Key, as_key
 __all__ = [
     "ASYNC_BACKENDS",
     "DEFAULT_ALIAS",
+    "DEFAULT_SCOPE",
     "ENVIRONMENT_VARIABLES",
     "OPTIONS",
     "ConnectionSettings",
     "check_keys",
+    "check_scope",
     "load_env",
     "load_file",
     "load_mapping",
@@ -70,6 +76,9 @@ __all__ = [
 #: The alias that ``using=None`` resolves to until ``connections.use()`` changes it.
 DEFAULT_ALIAS = "default"
 
+#: The OAuth scope asked for unless a connection (or a call) says otherwise: what eternaltwin.org grants.
+DEFAULT_SCOPE = "base"
+
 #: The values of the ``async_backend`` option.
 ASYNC_BACKENDS = ("auto", "aiohttp", "httpx")
 
@@ -80,6 +89,7 @@ ENVIRONMENT_VARIABLES: Mapping[str, str] = {
     "ETERNALTWIN_CLIENT_SECRET": "client_secret",
     "ETERNALTWIN_REDIRECT_URI": "redirect_uri",
     "ETERNALTWIN_STATE_KEY": "state_key",
+    "ETERNALTWIN_SCOPE": "scope",
 }
 
 
@@ -96,6 +106,7 @@ class ConnectionSettings:
     client_secret: str | None = None
     redirect_uri: str | None = None
     state_key: Key | None = None
+    scope: str = DEFAULT_SCOPE
     timeout: float | None = 5.0
     verify_ssl: bool = True
     allow_redirects: bool = False
@@ -205,6 +216,58 @@ def _url(source: str | None, key: str, value: Any) -> str:
     return value
 
 
+# RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), tokens separated by single spaces.
+_SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
+
+
+def check_scope(value: Any, source: str | None = None, key: str = "scope") -> str:
+    """An OAuth scope, checked and normalised: names separated by single spaces.
+
+    Parameters
+    ----------
+    value : str or sequence of str
+        ``"base forum:write"``, or ``["base", "forum:write"]``; extra blanks are dropped.
+    source : str, optional
+        Where it comes from, for the message.
+    key : str
+        The option's name, for the message.
+
+    Returns
+    -------
+    str
+        E.g. ``"base forum:write"``.
+
+    Raises
+    ------
+    ConfigurationError
+        Not a string (or list of strings), empty, or a name with a character OAuth does not allow
+        (quotes, backslashes, control or non-ASCII characters).
+    """
+    if isinstance(value, str):
+        names = value.split()
+    elif isinstance(value, list | tuple) and all(isinstance(name, str) for name in value):
+        names = [part for name in value for part in name.split()]
+    else:
+        raise _type_error(
+            source, key, "a string such as 'base forum:write' (or a list of scope names)", value
+        )
+    if not names:
+        raise ConfigurationError(
+            f"{_where(source)}{key} is empty; eternaltwin.org's scope is {DEFAULT_SCOPE!r}."
+        )
+    for name in names:
+        if not _SCOPE_TOKEN.fullmatch(name):
+            raise ConfigurationError(
+                f"{_where(source)}{key} has {name!r}, which is not a scope name (printable ASCII without "
+                'quotes or backslashes, e.g. "base" or "forum:write").'
+            )
+    return " ".join(names)
+
+
+def _scope(source: str | None, key: str, value: Any) -> str:
+    return check_scope(value, source, key)
+
+
 def _unchecked(source: str | None, key: str, value: Any) -> Any:
     return value
 
@@ -231,6 +294,7 @@ _OPTIONS: dict[str, _Option] = {
     "client_secret": _Option("the OAuth app's secret", _optional_str),
     "redirect_uri": _Option("the OAuth app's callback url", _optional_str),
     "state_key": _Option("the key that signs OAuth states (a string or an eternaltwin.keys.Key)", _state_key),
+    "scope": _Option("the OAuth scopes to ask for, space-separated (default 'base')", _scope),
     "timeout": _Option(
         "seconds before a request times out (a number > 0, or None for no limit)",
         _number(0, strict=True, optional=True),

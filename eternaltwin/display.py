@@ -158,8 +158,9 @@ def format_time(when: datetime | float | None) -> str:
     return when.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def format_countdown(seconds: float) -> str:
-    """How long until an expiry, for people: ``expires in 59 min``, ``expired 3 min ago``.
+def format_countdown(seconds: float | None) -> str:
+    """How long until an expiry, for people: ``expires in 59 min``, ``expired 3 min ago``, ``no expiry``
+    (None: a token the server gave no lifetime).
 
     >>> format_countdown(3599)
     'expires in 59 min'
@@ -168,6 +169,8 @@ def format_countdown(seconds: float) -> str:
     >>> format_countdown(0)
     'expired'
     """
+    if seconds is None:
+        return "no expiry"
     if seconds >= 1:
         return f"expires in {_duration(seconds)}"
     if seconds > -60:
@@ -259,7 +262,9 @@ def _is_set(secret: object) -> _Cell:
     return _Cell("set")
 
 
-def _expiry_badge(seconds_left: float) -> _Badge:
+def _expiry_badge(seconds_left: float | None) -> _Badge:
+    if seconds_left is None:
+        return _Badge(format_countdown(None), "ok")
     tone: _Tone = "bad" if seconds_left < 1 else "warn" if seconds_left < 300 else "ok"
     return _Badge(format_countdown(seconds_left), tone)
 

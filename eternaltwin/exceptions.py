@@ -325,7 +325,11 @@ class RequestError(EternalTwinError):
     status_code : int
     url : str
     code : str or None
-        The server's error code (the ``error`` member of a JSON error body), e.g. ``"UserNotFound"``.
+        The server's error code, e.g. ``"UserNotFound"``, read from a JSON error body in any of the shapes
+        servers use: ``{"error": "UserNotFound"}`` (2021; also OAuth's ``{"error": "invalid_grant"}``),
+        ``{"error": {"code": "OauthCodeTimeError", ...}}``, ``{"code": "..."}`` or
+        ``{"errors": [{"code": "..."}, ...]}`` (the first). None for a body without one, such as the
+        2021 server's plain-text ``Internal Server Error``.
     """
 
     #: How many times the request was sent, the client's retries included.
@@ -389,12 +393,21 @@ class OlderClientWarning(EternaltwinWarning):
 
 
 def _error_code(content: bytes) -> str | None:
+    """The error code of a JSON error body (see :class:`RequestError`'s ``code``), or None."""
     try:
         data: Any = json.loads(content)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
-    if isinstance(data, dict) and isinstance(data.get("error"), str):
-        return str(data["error"])
+    if not isinstance(data, dict):
+        return None
+    error = data.get("error")
+    if isinstance(error, str):
+        return error or None
+    for holder in (error, data, *(data["errors"][:1] if isinstance(data.get("errors"), list) else ())):
+        if isinstance(holder, dict):
+            code = holder.get("code")
+            if isinstance(code, str) and code:
+                return code
     return None
 
 

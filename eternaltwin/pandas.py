@@ -14,6 +14,11 @@ dtypes whatever they were built from (see :data:`USER_COLUMNS`)::
     <site>_id            string            one pair per game server, in GAME_SITES order,
     <site>_name          string            NA when no account of that server is linked (or unknown)
 
+then, only when the users have accounts of kinds the kit does not know (newer servers link more kinds),
+one more ``<kind>_id``, ``<kind>_name`` pair of string columns per such kind, in alphabetical order: link
+kinds are never dropped. (A kind whose columns would take a fixed column's name gets ``links_<kind>_id``
+and ``links_<kind>_name``.)
+
 Examples
 --------
 >>> from eternaltwin.pandas import users_frame
@@ -60,7 +65,8 @@ _BASE_COLUMNS: tuple[tuple[str, Any], ...] = (
 )
 _SITES: tuple[str, ...] = tuple(GAME_SITES)
 
-#: The columns of a users frame, in order, with their dtypes.
+#: The fixed columns of a users frame, in order, with their dtypes (any link kinds the kit does not know
+#: follow them, as string columns: see the module docstring).
 USER_COLUMNS: Mapping[str, Any] = dict(
     _BASE_COLUMNS + tuple((f"{site}_{part}", _STRING) for site in _SITES for part in ("id", "name"))
 )
@@ -86,8 +92,10 @@ def users_frame(items: Iterable[Any]) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per user, in input order, with a fresh ``RangeIndex``. An empty input gives an empty
-        frame with the same columns and dtypes.
+        One row per user, in input order, with a fresh ``RangeIndex``: the columns of
+        :data:`USER_COLUMNS`, then a ``<kind>_id``/``<kind>_name`` pair per link kind the kit does not
+        know (alphabetical), if any user has one. An empty input gives an empty frame with the fixed
+        columns and dtypes.
 
     Raises
     ------
@@ -97,8 +105,9 @@ def users_frame(items: Iterable[Any]) -> pd.DataFrame:
     Notes
     -----
     Members that a user lacks, or whose value has an unexpected type, become missing values (``NA`` or
-    ``NaT``); nothing raises for a shape the API may send, and ids stay strings. Raw JSON is read straight
-    into columns (no :class:`User` objects are built), so large inputs are cheap.
+    ``NaT``); nothing raises for a shape the API may send, and ids stay strings. A ``links`` entry that is
+    null, or whose remote account has no ``type``, is "not linked", as for :class:`User`. Raw JSON is read
+    straight into columns (no :class:`User` objects are built), so large inputs are cheap.
     """
     columns = _Columns()
     columns.add(items)
@@ -264,11 +273,14 @@ class _Columns:
                     current = entry.get("current")
                     if current.__class__ is dict:
                         remote = current.get("user")
-                        if remote.__class__ is dict and site in remotes:
+                        if remote.__class__ is dict and remote.get("type") is not None:
                             remote_name = remote.get("username")
                             if remote_name is None:
                                 remote_name = remote.get("display_name")
-                            remotes[site].append(
+                            linked = remotes.get(site)
+                            if linked is None:
+                                linked = remotes[site] = []
+                            linked.append(
                                 (
                                     len(ids) - 1,
                                     _text(remote.get("id")),
@@ -286,7 +298,8 @@ class _Columns:
         self.admins += other.admins
         for site, linked in other.remotes.items():
             if linked:
-                self.remotes[site] += [(row + shift, remote_id, name) for row, remote_id, name in linked]
+                rows = [(row + shift, remote_id, name) for row, remote_id, name in linked]
+                self.remotes.setdefault(site, []).extend(rows)
 
     def _add_other(self, item: Any) -> None:
         if isinstance(item, User):
@@ -312,8 +325,7 @@ class _Columns:
         self.deleted.append(user.deleted_at)
         self.admins.append(user.is_administrator)
         for site, account in user.links.items():
-            if site in self.remotes:
-                self.remotes[site].append((row, account.id, account.name))
+            self.remotes.setdefault(site, []).append((row, account.id, account.name))
 
     def frame(self, index: Any = None) -> pd.DataFrame:
         """The typed frame (vectorised conversions only)."""
@@ -325,11 +337,23 @@ class _Columns:
             "deleted_at": _datetimes(self.deleted),
             "is_administrator": pd.array(self.admins, dtype=_BOOLEAN),
         }
-        for site, linked in self.remotes.items():
+        # The known kinds always (in GAME_SITES order), then any other kind that has an account, sorted.
+        extra = sorted(site for site, linked in self.remotes.items() if linked and site not in GAME_SITES)
+        for site in (*_SITES, *extra):
+            linked = self.remotes[site]
             rows = [row for row, _, _ in linked]
-            data[f"{site}_id"] = _sparse_strings(size, rows, [remote_id for _, remote_id, _ in linked])
-            data[f"{site}_name"] = _sparse_strings(size, rows, [name for _, _, name in linked])
+            prefix = site if site in GAME_SITES else _extra_prefix(site)
+            data[f"{prefix}_id"] = _sparse_strings(size, rows, [remote_id for _, remote_id, _ in linked])
+            data[f"{prefix}_name"] = _sparse_strings(size, rows, [name for _, _, name in linked])
         return pd.DataFrame(data, index=index, copy=False)
+
+
+def _extra_prefix(site: str) -> str:
+    """The column prefix of a link kind the kit does not know: the kind, unless its columns would take a
+    fixed column's name."""
+    if f"{site}_id" in USER_COLUMNS or f"{site}_name" in USER_COLUMNS:
+        return f"links_{site}"
+    return site
 
 
 def _datetimes(values: list[Any]) -> Any:
@@ -470,7 +494,8 @@ class UsersAccessor:
         columns = _Columns()
         columns.add(records)
         full = columns.frame(index=self._frame.index)
-        extra = [name for name in self._frame.columns if name not in USER_COLUMNS]
+        # The frame's own extra columns stay, except those the full records now fill (link kinds).
+        extra = [name for name in self._frame.columns if name not in USER_COLUMNS and name not in full]
         if extra:
             full = pd.concat([full, self._frame[extra]], axis=1)
         return full

@@ -79,14 +79,29 @@ class LinkedAccount(RichRepr):
 
     @classmethod
     def from_json(cls, site: str, entry: Any) -> LinkedAccount | None:
-        """Parse one ``links`` entry (``{"current": ..., "old": [...]}``); None when nothing is linked now."""
+        """Parse one ``links`` entry (``{"current": ..., "old": [...]}``); None when nothing is linked now.
+
+        Oddities that say nothing is usable are "not linked" (None), not errors: a ``null`` entry, a
+        ``current`` without a ``user``, a remote user without a ``type``.
+
+        Raises
+        ------
+        UnexpectedResponseError
+            For an entry that is not an object, or a remote user without a usable id.
+        """
         what = f"links.{site}"
+        if entry is None:
+            return None
         obj = expect_mapping(entry, what)
         current = obj.get("current")
         if current is None:
             return None
         current = expect_mapping(current, f"{what}.current")
+        if current.get("user") is None:
+            return None
         remote = expect_mapping(current.get("user"), f"{what}.current.user")
+        if remote.get("type") is None:
+            return None
         link = current.get("link")
         linked_at = (
             optional_datetime(link, "time", f"{what}.current.link") if isinstance(link, Mapping) else None
@@ -125,8 +140,9 @@ class User(RichRepr):
     email_address : str or None
     has_password : bool or None
     links : Mapping[str, LinkedAccount]
-        The game accounts linked now, by ``links`` key (``"hammerfest_fr"``...). Empty when none are or when
-        the shape carries no links (see ``has_links``).
+        The game accounts linked now, by ``links`` key (``"hammerfest_fr"``...), in the server's order.
+        Kinds the kit does not know (newer servers link more kinds of accounts) are kept under their key.
+        Empty when none are or when the shape carries no links (see ``has_links``).
     has_links : bool
         Whether the shape this user was built from carried ``links`` at all.
     token : Token or None
@@ -168,7 +184,7 @@ class User(RichRepr):
         links: dict[str, LinkedAccount] = {}
         if links_obj is not None:
             for site, entry in expect_mapping(links_obj, "user links").items():
-                if type(entry) is dict and entry.get("current") is None:
+                if entry is None or (type(entry) is dict and entry.get("current") is None):
                     continue  # nothing linked now (most entries): skip the full parse
                 account = LinkedAccount.from_json(site, entry)
                 if account is not None:
@@ -195,7 +211,11 @@ class User(RichRepr):
 
     @classmethod
     def start_authorization(
-        cls, expiration: int = 600, nonce: str | None = None, using: str | None = None
+        cls,
+        expiration: int = 600,
+        nonce: str | None = None,
+        using: str | None = None,
+        scope: str | list[str] | None = None,
     ) -> tuple[str, str]:
         """Start an OAuth login: a signed state and the authorization URL to open in a browser.
 
@@ -207,17 +227,25 @@ class User(RichRepr):
             Defaults to random hex.
         using : str, optional
             The connection alias (the active one, ``"default"`` unless changed, when None).
+        scope : str or list of str, optional
+            The OAuth scopes to ask for this time (``"base forum:write"``); the connection's ``scope``
+            option (``"base"`` unless configured) when None.
 
         Returns
         -------
         (state, url) : tuple of str
             Keep ``state`` to check the callback (``expected_state``).
         """
-        return _client(using).start_login(expiration, nonce)
+        return _client(using).start_login(expiration, nonce, scope)
 
     @classmethod
     def from_authorization_code(
-        cls, code: str, callback_state: str, expected_state: str | None = None, using: str | None = None
+        cls,
+        code: str,
+        callback_state: str,
+        expected_state: str | None = None,
+        using: str | None = None,
+        full: bool | None = None,
     ) -> User:
         """Finish an OAuth login: check the state, exchange the code, fetch the authenticated user.
 
@@ -234,6 +262,8 @@ class User(RichRepr):
             The state returned by :meth:`start_authorization`; when given, they must be equal.
         using : str, optional
             The connection alias.
+        full : bool or None
+            Whether to read the full record after ``auth/self`` (see :meth:`from_token`).
 
         Raises
         ------
@@ -242,18 +272,29 @@ class User(RichRepr):
         RequestError
             The server refused the code.
         """
-        return _client(using).complete_login(code, callback_state, expected_state)
+        return _client(using).complete_login(code, callback_state, expected_state, full)
 
     @classmethod
     async def afrom_authorization_code(
-        cls, code: str, callback_state: str, expected_state: str | None = None, using: str | None = None
+        cls,
+        code: str,
+        callback_state: str,
+        expected_state: str | None = None,
+        using: str | None = None,
+        full: bool | None = None,
     ) -> User:
         """Async :meth:`from_authorization_code` (on ``async_connections``)."""
-        return await _client(using, asynchronous=True).complete_login(code, callback_state, expected_state)
+        client = _client(using, asynchronous=True)
+        return await client.complete_login(code, callback_state, expected_state, full)
 
     @classmethod
-    def from_token(cls, token: Token | str, using: str | None = None) -> User:
-        """The user a token belongs to (with ``token`` set).
+    def from_token(cls, token: Token | str, using: str | None = None, full: bool | None = None) -> User:
+        """The user a token belongs to (with ``token`` set when it is a :class:`~eternaltwin.tokens.Token`).
+
+        ``GET /api/v1/auth/self`` identifies the user (id, display name); the full record is a second
+        call that never fails the whole: when it fails, ``created_at``, ``deleted_at``, ``login_name``,
+        ``email_address``, ``has_password`` (and usually ``is_administrator``) are None and ``links`` is
+        empty (``has_links`` False).
 
         Parameters
         ----------
@@ -261,21 +302,28 @@ class User(RichRepr):
             An OAuth token (or its access token).
         using : str, optional
             The connection alias.
+        full : bool or None
+            False: auth/self only. True: the full record too, warning if it cannot be read. None: the full
+            record too, silently left out when it cannot be read (see ``ClientABC.user_of_token``).
 
         Raises
         ------
         UnauthorizedError
-            When the server does not accept the token.
+            When the server answers 401, or a context without a user (guest: an unknown token).
+        ServerError
+            The 2021 server answers an unknown token with a plain-text 500 (the message says so).
         """
-        return _client(using).user_of_token(token)
+        return _client(using).user_of_token(token, full)
 
     @classmethod
-    async def afrom_token(cls, token: Token | str, using: str | None = None) -> User:
+    async def afrom_token(
+        cls, token: Token | str, using: str | None = None, full: bool | None = None
+    ) -> User:
         """Async :meth:`from_token`."""
-        return await _client(using, asynchronous=True).user_of_token(token)
+        return await _client(using, asynchronous=True).user_of_token(token, full)
 
     @classmethod
-    def me(cls, token: Token | str | None = None, using: str | None = None) -> User:
+    def me(cls, token: Token | str | None = None, using: str | None = None, full: bool | None = None) -> User:
         """The authenticated user, fetched afresh.
 
         Parameters
@@ -284,18 +332,22 @@ class User(RichRepr):
             Defaults to the token of the connection's logged-in user (``client.user``).
         using : str, optional
             The connection alias.
+        full : bool or None
+            Whether to read the full record after ``auth/self`` (see :meth:`from_token`).
 
         Raises
         ------
         NotAuthenticatedError
             No token given and nobody logged in on the connection.
         """
-        return _client(using).me(token)
+        return _client(using).me(token, full)
 
     @classmethod
-    async def ame(cls, token: Token | str | None = None, using: str | None = None) -> User:
+    async def ame(
+        cls, token: Token | str | None = None, using: str | None = None, full: bool | None = None
+    ) -> User:
         """Async :meth:`me`."""
-        return await _client(using, asynchronous=True).me(token)
+        return await _client(using, asynchronous=True).me(token, full)
 
     @classmethod
     def get(cls, user_id: str, using: str | None = None) -> User:
@@ -588,11 +640,16 @@ def _client(using: str | None, *, asynchronous: bool = False) -> Eternaltwin | A
 
 
 def _display_name(value: Any) -> str | None:
-    """``display_name.current.value`` (the API's versioned form), or a plain string."""
+    """``display_name.current.value`` (the API's versioned form), or a plain string; None when the
+    versioned form holds no current value (``{"current": {}}``, ``{"current": null}``, ``{}``)."""
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, Mapping):
         current = value.get("current")
-        if isinstance(current, Mapping) and isinstance(current.get("value"), str):
-            return str(current["value"])
+        if current is None:
+            return None
+        if isinstance(current, Mapping):
+            name = current.get("value")
+            if name is None or isinstance(name, str):
+                return name
     raise UnexpectedResponseError("The user's display_name is neither a string nor {current: {value}}.")

@@ -23,11 +23,12 @@ from eternaltwin.responses import Response
 from eternaltwin.tokens import Token
 
 if TYPE_CHECKING:
-    from eternaltwin.archive import DinoparcUser, HammerfestUser, TwinoidUser
+    from eternaltwin.archive import DinoparcDinoz, DinoparcUser, HammerfestUser, TwinoidUser
     from eternaltwin.users import SearchPage, SearchRecords, User
 
 __all__ = [
     "Call",
+    "archive_dinoparc_dinoz",
     "archive_dinoparc_user",
     "archive_hammerfest_user",
     "archive_twinoid_user",
@@ -376,21 +377,61 @@ def parse_count(response: Response) -> int:
     return _checked(response, "search page", build)
 
 
-def parse_self_user_id(response: Response) -> str:
-    """The user id of an authentication context; an :class:`UnauthorizedError` for a guest context."""
+def _context_user(response: Response, data: Any) -> Mapping[str, Any]:
+    """The ``user`` of an authentication context, or an :class:`UnauthorizedError` saying which context
+    came back instead (guest, OAuth client...)."""
     from eternaltwin.exceptions import UnauthorizedError
 
-    def build(data: Any) -> str:
-        obj = expect_mapping(data, "auth context")
-        user = obj.get("user")
-        if user is None:
-            kind = obj.get("type")
-            raise UnauthorizedError(
-                response, f"The server does not recognise this token (it sees a {kind or 'guest'} context)."
-            )
-        return require_str(expect_mapping(user, "auth context user"), "id", "auth context user")
+    obj = expect_mapping(data, "auth context")
+    user = obj.get("user")
+    if user is not None:
+        return expect_mapping(user, "auth context user")
+    kind = obj.get("type")
+    if kind == "OauthClient":
+        client = obj.get("client")
+        name = (client.get("key") or client.get("id")) if isinstance(client, Mapping) else None
+        app = f" ({name})" if isinstance(name, str) else ""
+        message = (
+            f"auth/self answered an OAuth client context: the request authenticated as the app{app} itself "
+            "(HTTP Basic with the client's id and secret), which has no user. Pass a user's access token, "
+            "from a login (User.start_authorization() then User.from_authorization_code())."
+        )
+    elif kind is None or kind == "Guest":
+        message = (
+            "The server does not recognise this token (auth/self answered a Guest context): it may have "
+            "expired or been revoked, or come from another server. Log in again."
+        )
+    else:
+        message = f"auth/self answered a {kind!s:.40} context, which names no user: there is no user to read."
+    raise UnauthorizedError(response, message)
 
-    return _checked(response, "auth context", build)
+
+def parse_self_user_id(response: Response) -> str:
+    """The user id of an authentication context; an :class:`UnauthorizedError` for a context without a
+    user (guest, OAuth client), saying which."""
+    return _checked(
+        response,
+        "auth context",
+        lambda data: require_str(_context_user(response, data), "id", "auth context user"),
+    )
+
+
+def parse_self_user(using: str | None = None, token: Token | None = None) -> Callable[[Response], User]:
+    """A parser of an authentication context into its :class:`User` (id and display name, and the
+    administrator flag of a session context); an :class:`UnauthorizedError` for a context without a user."""
+    from eternaltwin.users import User
+
+    def build(response: Response, data: Any) -> User:
+        user = User.from_json(_context_user(response, data), token=token, using=using)
+        flag = data.get("is_administrator")  # a session (User) context carries it beside the user
+        if user.is_administrator is None and isinstance(flag, bool):
+            user.is_administrator = flag
+        return user
+
+    def parse(response: Response) -> User:
+        return _checked(response, "auth context", lambda data: build(response, data))
+
+    return parse
 
 
 # -- archive and clock ------------------------------------------------------------------------------
@@ -417,6 +458,18 @@ def archive_dinoparc_user(server: str, user_id: int | str) -> Call[DinoparcUser]
         path=endpoints.DINOPARC_USER.format(server=_segment(server), user_id=_segment(user_id)),
         parse=lambda response: _checked(response, "Dinoparc user", DinoparcUser.from_json),
         action="reading a Dinoparc archive",
+    )
+
+
+def archive_dinoparc_dinoz(server: str, dinoz_id: int | str) -> Call[DinoparcDinoz]:
+    """``GET /api/v1/archive/dinoparc/{server}/dinoz/{id}``."""
+    from eternaltwin.archive import DinoparcDinoz
+
+    return Call(
+        method="GET",
+        path=endpoints.DINOPARC_DINOZ.format(server=_segment(server), dinoz_id=_segment(dinoz_id)),
+        parse=lambda response: _checked(response, "Dinoparc dinoz", DinoparcDinoz.from_json),
+        action="reading a Dinoparc dinoz archive",
     )
 
 

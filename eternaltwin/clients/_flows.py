@@ -14,7 +14,7 @@ import random
 import threading
 from collections.abc import Generator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import httpx
 
@@ -22,10 +22,13 @@ from eternaltwin.clients import _calls
 from eternaltwin.clients._calls import Call
 from eternaltwin.exceptions import (
     ConnectionFailed,
+    EternalTwinError,
+    RequestError,
     RequestTimeout,
     TransportError,
     parse_retry_after,
     request_error_for,
+    warn,
 )
 from eternaltwin.responses import Response
 from eternaltwin.tokens import Token
@@ -162,11 +165,48 @@ def execute(client: ClientABC, call: Call[T]) -> Flow[T]:
     response, attempts = yield from send(client.retry_policy, request, call.retryable)
     if call.raise_on_error and response.status_code >= 300:
         error = request_error_for(response)
-        if call.hint and response.status_code in (400, 422):
-            error = request_error_for(response, f"{error} ({call.hint})")
+        advice = _advice(call, response)
+        if advice:
+            error = request_error_for(response, f"{error} ({advice})")
         error.attempts = attempts
         raise error
     return call.parse(response)
+
+
+def _advice(call: Call[Any], response: Response) -> str:
+    """What a failed call's message adds: the call's hint for a refused request, or what to do about a
+    refused access token."""
+    status = response.status_code
+    if call.hint and status in (400, 422):
+        return call.hint
+    if call.token is None:
+        return ""
+    if status == 401:
+        refresh = (
+            ""
+            if isinstance(call.token, Token) and call.token.can_refresh
+            else ", and it has no refresh token"
+        )
+        return (
+            f"the server refused the access token: it has expired or been revoked{refresh}. Log in again "
+            "(User.start_authorization(), or the login widget)"
+        )
+    if status == 500 and not _is_json(response):
+        # Spec 11.7: the 2021 server's answer to an unknown or malformed Bearer token (no 401 exists).
+        return (
+            "a plain-text 500 is how the 2021 Eternaltwin server answers an access token it does not know: "
+            "expired, revoked, or issued by another server. Log in again; if the token is good, the server "
+            "itself failed: try again later"
+        )
+    return ""
+
+
+def _is_json(response: Response) -> bool:
+    try:
+        response.json()
+    except ValueError:
+        return False
+    return True
 
 
 #: How often a call polls for a refresh of its token that another call has in flight, and for how long.
@@ -214,28 +254,49 @@ def refresh_if_expired(client: ClientABC, token: Token) -> Flow[None]:
             _refreshing.discard(id(token))
 
 
-def user_of_token(client: ClientABC, token: Token | str) -> Flow[User]:
-    """The user a token belongs to: ``auth/self`` for the id, then the user's full view."""
-    user_id = yield from execute(client, _calls.auth_self(token).parsed(_calls.parse_self_user_id))
+def user_of_token(client: ClientABC, token: Token | str, full: bool | None = None) -> Flow[User]:
+    """The user a token belongs to: ``auth/self`` (what games read: id and display name), then, unless
+    ``full`` is False, the user's full record (``GET /api/v1/users/{id}``).
+
+    The second call never fails the whole: if it fails, the user is the one auth/self gave (with a
+    warning when ``full`` is True). With ``full=None`` it is skipped once the server has refused it a
+    token on this connection (401 or 403: a newer server may not accept the token's scope there).
+    """
     user_token = token if isinstance(token, Token) else None
-    call = _calls.get_user(user_id, token).parsed(_calls.parse_user(client.alias, user_token))
-    return (yield from execute(client, call))
+    user = yield from execute(
+        client, _calls.auth_self(token).parsed(_calls.parse_self_user(client.alias, user_token))
+    )
+    if full is False or (full is None and client._full_record_refused):
+        return user
+    call = _calls.get_user(user.identifier, token).parsed(_calls.parse_user(client.alias, user_token))
+    try:
+        return (yield from execute(client, call))
+    except EternalTwinError as exc:
+        if isinstance(exc, RequestError) and exc.status_code in (401, 403):
+            client._full_record_refused = True
+        if full:
+            warn(
+                f"The user's full record could not be read ({type(exc).__name__}: {exc}); the user has only "
+                "what auth/self gives: id, display name (created_at, links and the rest are None or empty)."
+            )
+        return user
 
 
 def login_with_code(
-    client: ClientABC, code: str, callback_state: str, expected_state: str | None
+    client: ClientABC, code: str, callback_state: str, expected_state: str | None, full: bool | None = None
 ) -> Flow[User]:
-    """The end of an OAuth login: check the state, exchange the code, fetch the user, remember it.
+    """The end of an OAuth login: check the state, exchange the code, read the user (see
+    :func:`user_of_token` for ``full``), remember it.
 
     The state is checked when the flow is built, before any request (so a bad state raises at the call).
     """
     client._accept_state(callback_state, expected_state)
-    return _login(client, code)
+    return _login(client, code, full)
 
 
-def _login(client: ClientABC, code: str) -> Flow[User]:
+def _login(client: ClientABC, code: str, full: bool | None) -> Flow[User]:
     token = yield from execute(client, _calls.token_from_code(code))
-    user = yield from user_of_token(client, token)
+    user = yield from user_of_token(client, token, full)
     client.user = user
     return user
 

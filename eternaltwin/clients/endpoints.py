@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "AUTHORIZATION",
     "CLOCK",
+    "DINOPARC_DINOZ",
     "DINOPARC_USER",
     "HAMMERFEST_USER",
     "SELF",
@@ -21,7 +22,8 @@ __all__ = [
 
 #: OAuth authorization page (the browser goes there).
 AUTHORIZATION = "/oauth/authorize"
-#: OAuth token endpoint (authorization code and refresh grants).
+#: OAuth token endpoint (the authorization code grant; the refresh grant where a server has one, which
+#: eternaltwin.org does not).
 TOKEN = "/oauth/token"
 #: The caller's authentication context.
 SELF = "/api/v1/auth/self"
@@ -35,5 +37,7 @@ CLOCK = "/api/v1/clock"
 HAMMERFEST_USER = "/api/v1/archive/hammerfest/{server}/users/{user_id}"
 #: An archived Dinoparc account.
 DINOPARC_USER = "/api/v1/archive/dinoparc/{server}/users/{user_id}"
+#: An archived Dinoparc dinoz.
+DINOPARC_DINOZ = "/api/v1/archive/dinoparc/{server}/dinoz/{dinoz_id}"
 #: An archived Twinoid account.
 TWINOID_USER = "/api/v1/archive/twinoid/users/{user_id}"

@@ -9,17 +9,18 @@ from eternaltwin.clients._operations import operation
 from eternaltwin.clients.abc._base import SubClientABC
 
 if TYPE_CHECKING:
-    from eternaltwin.archive import DinoparcUser, HammerfestUser, TwinoidUser
+    from eternaltwin.archive import DinoparcDinoz, DinoparcUser, HammerfestUser, TwinoidUser
     from eternaltwin.clients._flows import Flow
 
 __all__ = ["ArchiveClientABC"]
 
 
 class ArchiveClientABC(SubClientABC):
-    """Archived game accounts: ``client.archive.hammerfest_user(server, id)`` and friends.
+    """Archived game accounts and dinoz: ``client.archive.hammerfest_user(server, id)`` and friends.
 
     They answer the dataclasses of :mod:`eternaltwin.archive` (the whole reply is in their ``raw``).
-    An unknown account raises :class:`~eternaltwin.exceptions.NotFoundError`.
+    An unknown account raises :class:`~eternaltwin.exceptions.NotFoundError`; a reply that is another
+    kind of object raises :class:`~eternaltwin.exceptions.UnexpectedResponseError`.
     """
 
     __slots__ = ()
@@ -57,6 +58,24 @@ class ArchiveClientABC(SubClientABC):
         DinoparcUser
         """
         return self._flow(_calls.archive_dinoparc_user(server, user_id))
+
+    @operation
+    def dinoparc_dinoz(self, server: str, dinoz_id: int | str) -> Flow[DinoparcDinoz]:
+        """An archived Dinoparc dinoz (``GET /api/v1/archive/dinoparc/{server}/dinoz/{id}``).
+
+        Parameters
+        ----------
+        server : str
+            ``"dinoparc.com"``, ``"en.dinoparc.com"`` or ``"sp.dinoparc.com"``.
+        dinoz_id : int or str
+            The dinoz id; a :class:`~eternaltwin.archive.DinoparcUser`'s ``dinoz`` lists them
+            (``client.archive.dinoparc_dinoz(ref.server, ref.id)``).
+
+        Returns
+        -------
+        DinoparcDinoz
+        """
+        return self._flow(_calls.archive_dinoparc_dinoz(server, dinoz_id))
 
     @operation
     def twinoid_user(self, user_id: int | str) -> Flow[TwinoidUser]:

@@ -75,6 +75,9 @@ class ClientABC:
         The OAuth app's credentials. They may be left out for a read-only connection; a method that
         needs one raises :class:`~eternaltwin.exceptions.MissingCredentialsError` naming it.
         ``state_key`` is a string (an HS256 secret) or a :class:`~eternaltwin.keys.Key`.
+    scope : str or list of str
+        The OAuth scopes the authorization URL asks for (``"base"``, eternaltwin.org's; newer games ask
+        for ``"base forum:write"``). :meth:`authorization_url` can override it for one login.
     url : str, optional
         The server, e.g. ``"https://eternaltwin.org/"``. Or give ``scheme``, ``host`` and optionally
         ``port`` and ``prefix``, which build ``scheme://host[:port]prefix``.
@@ -129,6 +132,7 @@ class ClientABC:
     client_secret = _Setting["str | None"]()
     redirect_uri = _Setting["str | None"]()
     state_key = _Setting["Key | None"]()
+    scope = _Setting[str]()
     timeout = _Setting["float | None"]()
     verify_ssl = _Setting[bool]()
     allow_redirects = _Setting[bool]()
@@ -142,6 +146,7 @@ class ClientABC:
         redirect_uri: str | None = None,
         state_key: str | Key | None = None,
         *,
+        scope: str | list[str] = config.DEFAULT_SCOPE,
         url: str | None = None,
         scheme: str = "http",
         host: str | None = None,
@@ -200,6 +205,9 @@ class ClientABC:
         self.alias: str | None = None
         self.user: User | None = None
         self._used_states: dict[str, float] = {}  # states accepted by a login, until they expire
+        # Whether the server refused a token the full user record (401/403) after a login: then
+        # user_of_token(full=None) stops asking for it (see _flows.user_of_token).
+        self._full_record_refused = False
         self._transport = transport
         self._sleep_override = sleep
         # How the driver waits between retries: the injected function, else the flavour's own sleep.
@@ -298,27 +306,36 @@ class ClientABC:
 
     # -- OAuth (no I/O) -----------------------------------------------------------------------------
 
-    def authorization_url(self, state: str) -> str:
+    def authorization_url(self, state: str, scope: str | list[str] | None = None) -> str:
         """The authorization page to send the browser to.
 
         Parameters
         ----------
         state : str
             The state (see :meth:`generate_state`).
+        scope : str or list of str, optional
+            The scopes to ask for this time (``"base forum:write"``); the connection's ``scope`` option
+            (``"base"`` unless configured) when None.
 
         Returns
         -------
         str
             ``…/oauth/authorize?response_type=code&access_type=offline&client_id=…&scope=base&state=…
-            &redirect_uri=…``.
+            &redirect_uri=…`` (the older client's order; a space between scopes is sent as ``+``).
+
+        Raises
+        ------
+        ConfigurationError
+            For a ``scope`` that is empty or not made of scope names.
         """
         self._require("Building the authorization URL", "client_id", "redirect_uri")
+        asked = self.scope if scope is None else config.check_scope(scope, key="scope")
         query = urlencode(
             [
                 ("response_type", "code"),
                 ("access_type", "offline"),
                 ("client_id", self.client_id),
-                ("scope", "base"),
+                ("scope", asked),
                 ("state", state),
                 ("redirect_uri", self.redirect_uri),
             ]
@@ -465,7 +482,9 @@ class ClientABC:
 
     # -- typed operations: models in, models out (what User's classmethods delegate to) -------------
 
-    def start_login(self, expiration: int = 600, nonce: str | None = None) -> tuple[str, str]:
+    def start_login(
+        self, expiration: int = 600, nonce: str | None = None, scope: str | list[str] | None = None
+    ) -> tuple[str, str]:
         """Start an OAuth login: a new signed state and the authorization URL to open in a browser.
 
         Parameters
@@ -474,17 +493,23 @@ class ClientABC:
             Seconds the state stays valid (600).
         nonce : str, optional
             Defaults to random hex.
+        scope : str or list of str, optional
+            The scopes to ask for (see :meth:`authorization_url`); the connection's ``scope`` when None.
 
         Returns
         -------
         (state, url) : tuple of str
             Keep ``state`` to check the callback (``expected_state`` of :meth:`complete_login`).
         """
+        if scope is not None:  # checked before a state is made
+            scope = config.check_scope(scope, key="scope")
         state = self.generate_state(expiration, nonce)
-        return state, self.authorization_url(state)
+        return state, self.authorization_url(state, scope)
 
     @operation
-    def complete_login(self, code: str, callback_state: str, expected_state: str | None = None) -> Flow[User]:
+    def complete_login(
+        self, code: str, callback_state: str, expected_state: str | None = None, full: bool | None = None
+    ) -> Flow[User]:
         """Finish an OAuth login: check the state, exchange the code, fetch the authenticated user.
 
         The user (with its ``token``) also becomes this connection's logged-in user (:attr:`user`).
@@ -497,6 +522,8 @@ class ClientABC:
             The ``state`` query parameter of the callback.
         expected_state : str, optional
             The state :meth:`start_login` returned; when given, they must be equal.
+        full : bool or None
+            Whether to read the user's full record after ``auth/self`` (see :meth:`user_of_token`).
 
         Returns
         -------
@@ -509,16 +536,28 @@ class ClientABC:
         RequestError
             The server refused the code.
         """
-        return _flows.login_with_code(self, code, callback_state, expected_state)
+        return _flows.login_with_code(self, code, callback_state, expected_state, full)
 
     @operation
-    def user_of_token(self, token: Token | str) -> Flow[User]:
-        """The user ``token`` belongs to, with ``token`` set on it.
+    def user_of_token(self, token: Token | str, full: bool | None = None) -> Flow[User]:
+        """The user ``token`` belongs to, with ``token`` set on it (when it is a :class:`Token`).
+
+        One call identifies the user, as games do: ``GET /api/v1/auth/self`` gives the id and display name
+        (and, for a session context, the administrator flag). The full record (``GET /api/v1/users/{id}``:
+        creation date, administrator flag, linked accounts) is a second call, which never fails the whole:
+        if it fails, the user has only what auth/self gave, and ``created_at``, ``deleted_at``,
+        ``login_name``, ``email_address``, ``has_password`` (and usually ``is_administrator``) are None,
+        ``links`` is empty and ``has_links`` False.
 
         Parameters
         ----------
         token : Token or str
             An OAuth token (or its access token).
+        full : bool or None
+            False: auth/self only (one request). True: also the full record, with a warning
+            (:class:`~eternaltwin.exceptions.EternaltwinWarning`) if it cannot be read. None (default):
+            also the full record, silently left out when it cannot be read, and no longer asked for once
+            the server has refused it a token on this connection (401/403).
 
         Returns
         -------
@@ -527,14 +566,18 @@ class ClientABC:
         Raises
         ------
         UnauthorizedError
-            When the server does not accept the token.
+            When the server answers 401 to the token, or a context without a user (a guest context: the
+            token is unknown; an OAuth client context: HTTP Basic credentials, not a user's token).
+        ServerError
+            The 2021 server (eternaltwin.org's code as published) answers an unknown or malformed token
+            with a plain-text 500 rather than a 401: the message says so; log in again.
         """
-        return _flows.user_of_token(self, token)
+        return _flows.user_of_token(self, token, full)
 
     @operation
-    def me(self, token: Token | str | None = None) -> Flow[User]:
+    def me(self, token: Token | str | None = None, full: bool | None = None) -> Flow[User]:
         """The authenticated user, fetched afresh: :meth:`user_of_token` for ``token``, or for the token of
-        the connection's logged-in user (:attr:`user`) when none is given.
+        the connection's logged-in user (:attr:`user`) when none is given (``full`` as there).
 
         Raises
         ------
@@ -548,7 +591,7 @@ class ClientABC:
                     "in first (User.start_authorization() then User.from_authorization_code())."
                 )
             token = self.user.token
-        return _flows.user_of_token(self, token)
+        return _flows.user_of_token(self, token, full)
 
     @operation
     def get_user(self, user_id: str | uuid.UUID) -> Flow[User]:

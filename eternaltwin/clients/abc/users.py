@@ -38,6 +38,14 @@ class UserClientABC(SubClientABC):
         -------
         Response
             JSON ``{"type": "AccessToken", "user": {...}, ...}`` or ``{"type": "Guest", ...}``.
+
+        Raises
+        ------
+        UnauthorizedError
+            A 401 for a token the server refuses (the sandbox, newer servers).
+        ServerError
+            The 2021 server answers an unknown or malformed token with a plain-text 500, not a 401; the
+            message says so.
         """
         return self._flow(_calls.auth_self(token))
 
