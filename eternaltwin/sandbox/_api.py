@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from eternaltwin.sandbox import _choices
-from eternaltwin.sandbox._archive import archive_view
+from eternaltwin.sandbox._archive import archive_view, dinoz_view
 from eternaltwin.sandbox._auth import GUEST, check_login
 from eternaltwin.sandbox._clock import format_instant
 from eternaltwin.sandbox._errors import ApiError
@@ -33,7 +33,7 @@ from eternaltwin.sandbox._validation import (
     parse_dinoparc_id,
     parse_hammerfest_id,
 )
-from eternaltwin.sandbox._views import complete_user, default_user, search_item
+from eternaltwin.sandbox._views import complete_user, default_user, search_item, short_user
 from eternaltwin.sandbox._web import set_session_cookie
 
 __all__ = ["api_routes"]
@@ -52,8 +52,7 @@ def _invalid_credentials() -> ApiError:
 
 @handles_errors
 async def api_root(request: Request) -> Response:
-    """GET /api/v1/ -> {"status": "OK"}."""
-    caller(request)
+    """GET /api/v1/ -> {"status": "OK"} (public: credentials are not read)."""
     return JsonResponse({"status": "OK"})
 
 
@@ -103,6 +102,8 @@ async def users_collection(request: Request) -> Response:
     limit = query_int(request, "limit", _choices.SEARCH_DEFAULT_LIMIT, _choices.SEARCH_MAX_LIMIT)
     offset = query_int(request, "offset", 0, _choices.SEARCH_MAX_OFFSET)
     count, users = state.store.search_users(query, offset, limit)
+    if state.options.habits == "2021":  # spec §3.8: the fewest members a server is known to send
+        return JsonResponse({"count": count, "items": [short_user(user) for user in users]})
     return JsonResponse(
         {
             "offset": offset,
@@ -152,15 +153,13 @@ async def user_by_id(request: Request) -> Response:
 
 @handles_errors
 async def clock_endpoint(request: Request) -> Response:
-    """GET /api/v1/clock (spec §4.7)."""
-    caller(request)
+    """GET /api/v1/clock (spec §4.7; public, spec §11.2)."""
     return JsonResponse({"time": format_instant(sandbox_state(request).clock.now())})
 
 
 @handles_errors
 async def config_endpoint(request: Request) -> Response:
-    """GET /api/v1/config (spec §4.7)."""
-    caller(request)
+    """GET /api/v1/config (spec §4.7; public, spec §11.2)."""
     return JsonResponse(
         {
             "forum": {
@@ -171,8 +170,9 @@ async def config_endpoint(request: Request) -> Response:
     )
 
 
-def _archive_bad_path() -> ApiError:
-    return ApiError(_choices.ARCHIVE_BAD_PATH_STATUS, _choices.NOT_FOUND_ERROR)
+def _archive_bad_path() -> Response:
+    """A router rejection: 404 with an empty body (spec §11.2)."""
+    return Response(status_code=_choices.ARCHIVE_BAD_PATH_STATUS)
 
 
 def _archive_reply(request: Request, kind: GameKind, server: str, account_id: str, missing: str) -> Response:
@@ -183,42 +183,54 @@ def _archive_reply(request: Request, kind: GameKind, server: str, account_id: st
     return JsonResponse(archive_view(account, state.store))
 
 
-def _game_server_reply(
-    request: Request,
-    kind: GameKind,
-    servers: Collection[str],
-    parse_id: Callable[[str], int | None],
-    missing: str,
-) -> Response:
-    """An archive route with a game server and a numeric id in its path."""
-    caller(request)
-    server, raw_id = request.path_params["server"], request.path_params["user_id"]
+def _game_server_path(
+    request: Request, servers: Collection[str], parse_id: Callable[[str], int | None], name: str
+) -> tuple[str, str] | None:
+    """The server and the (canonical) id of an archive path, or None when the router would reject it."""
+    server, raw_id = request.path_params["server"], request.path_params[name]
     number = parse_id(raw_id)
     if server not in servers or number is None:
-        raise _archive_bad_path()
-    return _archive_reply(request, kind, server, str(number), missing)
+        return None
+    return server, str(number)
+
+
+# The archive routes are public (spec §4.8, §11.2): they never read credentials.
 
 
 @handles_errors
 async def hammerfest_user(request: Request) -> Response:
     """GET /api/v1/archive/hammerfest/{server}/users/{user_id} (spec §4.8)."""
-    return _game_server_reply(
-        request, "hammerfest", HAMMERFEST_SERVERS, parse_hammerfest_id, "HammerfestUserNotFound"
-    )
+    path = _game_server_path(request, HAMMERFEST_SERVERS, parse_hammerfest_id, "user_id")
+    if path is None:
+        return _archive_bad_path()
+    return _archive_reply(request, "hammerfest", *path, "HammerfestUserNotFound")
 
 
 @handles_errors
 async def dinoparc_user(request: Request) -> Response:
     """GET /api/v1/archive/dinoparc/{server}/users/{user_id} (spec §4.8)."""
-    return _game_server_reply(
-        request, "dinoparc", DINOPARC_SERVERS, parse_dinoparc_id, "DinoparcUserNotFound"
-    )
+    path = _game_server_path(request, DINOPARC_SERVERS, parse_dinoparc_id, "user_id")
+    if path is None:
+        return _archive_bad_path()
+    return _archive_reply(request, "dinoparc", *path, "DinoparcUserNotFound")
+
+
+@handles_errors
+async def dinoparc_dinoz(request: Request) -> Response:
+    """GET /api/v1/archive/dinoparc/{server}/dinoz/{dinoz_id} (spec §4.8, §11.3)."""
+    path = _game_server_path(request, DINOPARC_SERVERS, parse_dinoparc_id, "dinoz_id")
+    if path is None:
+        return _archive_bad_path()
+    state = sandbox_state(request)
+    dinoz = dinoz_view(state.store, *path)
+    if dinoz is None:
+        raise ApiError(404, "DinoparcDinozNotFound")
+    return JsonResponse(dinoz)
 
 
 @handles_errors
 async def twinoid_user(request: Request) -> Response:
     """GET /api/v1/archive/twinoid/users/{user_id} (spec §4.8)."""
-    caller(request)
     raw_id = request.path_params["user_id"]
     if not is_twinoid_id(raw_id):
         raise ApiError(422, "InvalidDinoparcServerOrDinoparcUserId")  # sic, spec §1.2
@@ -237,5 +249,6 @@ def api_routes(prefix: str = "/api/v1") -> list[Route]:
         Route(f"{prefix}/config", config_endpoint, methods=["GET"]),
         Route(f"{prefix}/archive/hammerfest/{{server}}/users/{{user_id}}", hammerfest_user, methods=["GET"]),
         Route(f"{prefix}/archive/dinoparc/{{server}}/users/{{user_id}}", dinoparc_user, methods=["GET"]),
+        Route(f"{prefix}/archive/dinoparc/{{server}}/dinoz/{{dinoz_id}}", dinoparc_dinoz, methods=["GET"]),
         Route(f"{prefix}/archive/twinoid/users/{{user_id}}", twinoid_user, methods=["GET"]),
     ]

@@ -66,6 +66,9 @@ def create_app(
     redirect_uri: str | None = None,
     external_url: str | None = None,
     clock: VirtualClock | None = None,
+    token_lifetime: int | None = None,
+    refresh_tokens: bool | None = None,
+    habits: str | None = None,
 ) -> Starlette:
     """Build the sandbox ASGI application (seeded store included).
 
@@ -85,23 +88,35 @@ def create_app(
         ``Host`` header).
     clock : VirtualClock, optional
         Server time; a fresh one by default.
+    token_lifetime, refresh_tokens, habits : optional
+        The :class:`ServerOptions`; each one given replaces the config's ``[sandbox]`` value. None of
+        them: the behaviour of eternaltwin.org.
 
     Returns
     -------
     Starlette
         The app; ``app.state.sandbox`` is its :class:`SandboxState`.
+
+    Raises
+    ------
+    SandboxConfigError
+        For a malformed config or option (the message names it).
     """
     seeds = SandboxConfig.load(config)
     if redirect_uri is not None:
         seeds = seeds.with_callback(redirect_uri)
+    options = seeds.options.overridden(
+        token_lifetime=token_lifetime, refresh_tokens=refresh_tokens, habits=habits
+    )
     clock = clock or VirtualClock()
-    store, apps, demo_users = seed_store(seeds, population, clock.now())
+    store, apps, demo_users = seed_store(seeds, population, clock.now(), options)
     state = SandboxState(
         store=store,
         clock=clock,
         apps=apps,
         demo_users=demo_users,
         external_url=external_url.rstrip("/") if external_url else None,
+        options=options,
     )
     middleware = [Middleware(LatencyMiddleware, delay_ms=latency_ms)] if latency_ms > 0 else []
     middleware.append(

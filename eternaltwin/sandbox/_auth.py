@@ -53,12 +53,13 @@ class AuthContext:
 GUEST = AuthContext("Guest")
 
 
-def unauthorized(scheme: str = "Bearer") -> ApiError:
+def unauthorized(scheme: str = "Bearer", message: str | None = None) -> ApiError:
     """401 Unauthorized (``_choices.UNAUTHORIZED_*``) with a ``WWW-Authenticate`` challenge."""
     return ApiError(
         _choices.UNAUTHORIZED_STATUS,
         _choices.UNAUTHORIZED_ERROR,
         {"WWW-Authenticate": f'{scheme} realm="eternaltwin"'},
+        message=message,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -15,7 +16,7 @@ from eternaltwin.sandbox._errors import ApiError
 from eternaltwin.sandbox._http import JsonResponse, handles_errors, query_value, read_body
 from eternaltwin.sandbox._secrets import spend_one_hash
 from eternaltwin.sandbox._state import caller, sandbox_state
-from eternaltwin.sandbox._store import OauthClient, Store
+from eternaltwin.sandbox._store import Grant, OauthClient, Store
 from eternaltwin.sandbox._validation import is_client_key, is_lower_uuid
 from eternaltwin.sandbox._web import external_base, navigate, with_query
 
@@ -68,8 +69,11 @@ async def authorize(request: Request) -> Response:
     return navigate(with_query(client.oauth_callback, params), _choices.AUTHORIZE_REDIRECT_STATUS)
 
 
-def _token_client(request: Request, store: Store, body: dict[str, Any]) -> OauthClient:
-    """Client authentication for /oauth/token: HTTP Basic, else body client_id/client_secret."""
+def _token_client(
+    request: Request, store: Store, body: dict[str, Any], *, body_credentials: bool
+) -> OauthClient:
+    """Client authentication for /oauth/token: HTTP Basic (spec §5.4), and with ``body_credentials`` also
+    the body's ``client_id``/``client_secret`` (RFC 6749 §2.3.1)."""
     header = request.headers.get("authorization")
     login: str | None = None
     secret: bytes | None = None
@@ -80,12 +84,12 @@ def _token_client(request: Request, store: Store, body: dict[str, Any]) -> Oauth
             if credentials is None:
                 raise unauthorized("Basic")
             login, secret = credentials
-    if login is None and _choices.TOKEN_ACCEPTS_BODY_CLIENT_CREDENTIALS:
+    if login is None and body_credentials:
         body_id, body_secret = body.get("client_id"), body.get("client_secret")
         if isinstance(body_id, str) and isinstance(body_secret, str):
             login, secret = body_id, body_secret.encode("utf-8")
     if login is None or secret is None:
-        raise unauthorized("Basic")
+        raise unauthorized("Basic", None if body_credentials else _choices.TOKEN_BASIC_ONLY_MESSAGE)
     client = _client_from_ref(store, login)
     if client is None:
         spend_one_hash(secret)  # as long as a wrong secret: the time does not tell which clients exist
@@ -95,14 +99,20 @@ def _token_client(request: Request, store: Store, body: dict[str, Any]) -> Oauth
     return client
 
 
-@handles_errors
-async def token(request: Request) -> Response:
-    """POST /oauth/token (spec §5.4): ``authorization_code`` and ``refresh_token`` grants."""
-    state = sandbox_state(request)
-    body = await read_body(request)
-    client = _token_client(request, state.store, body)
+def _code_grant(body: dict[str, Any], client: OauthClient, store: Store, now: datetime) -> Grant:
+    """eternaltwin.org's token endpoint (spec §5.4, §11.1): it reads ``code`` and nothing else."""
+    code = body.get("code")
+    if not isinstance(code, str) or not code:
+        if body.get("grant_type") == "refresh_token":  # read only to say why this cannot work
+            raise ApiError.of(_choices.TOKEN_UNSUPPORTED_GRANT_TYPE, _choices.TOKEN_NO_REFRESH_MESSAGE)
+        raise ApiError.of(_choices.TOKEN_MISSING_CODE)
+    return store.redeem_code(code, client, now)
+
+
+def _rfc_grant(body: dict[str, Any], client: OauthClient, store: Store, now: datetime) -> Grant:
+    """The ``refresh_tokens`` option's token endpoint (RFC 6749 §4.1.3, §6): it reads ``grant_type``
+    (absent means ``authorization_code``), checks a given ``redirect_uri`` and takes refresh tokens."""
     grant_type = body.get("grant_type", _choices.DEFAULT_GRANT_TYPE)
-    now = state.clock.now()
     if grant_type == "authorization_code":
         code = body.get("code")
         if not isinstance(code, str) or not code:
@@ -110,14 +120,25 @@ async def token(request: Request) -> Response:
         redirect_uri = body.get("redirect_uri")
         if redirect_uri is not None and redirect_uri != client.oauth_callback:
             raise ApiError.of(_choices.AUTHORIZE_REDIRECT_URI_MISMATCH)
-        grant = state.store.redeem_code(code, client, now)
-    elif grant_type == "refresh_token":
+        return store.redeem_code(code, client, now)
+    if grant_type == "refresh_token":
         refresh = body.get("refresh_token")
         if not isinstance(refresh, str) or not refresh:
             raise ApiError(_choices.INVALID_REQUEST_BODY_STATUS, _choices.INVALID_REQUEST_BODY_ERROR)
-        grant = state.store.use_refresh_token(refresh, client, now)
-    else:
-        raise ApiError.of(_choices.TOKEN_UNSUPPORTED_GRANT_TYPE)
+        return store.use_refresh_token(refresh, client, now)
+    raise ApiError.of(_choices.TOKEN_UNSUPPORTED_GRANT_TYPE)
+
+
+@handles_errors
+async def token(request: Request) -> Response:
+    """POST /oauth/token (spec §5.4): a code for an access token; with the ``refresh_tokens`` option, the
+    RFC 6749 endpoint with its ``refresh_token`` grant."""
+    state = sandbox_state(request)
+    body = await read_body(request)
+    rfc = state.options.refresh_tokens
+    client = _token_client(request, state.store, body, body_credentials=rfc)
+    now = state.clock.now()
+    grant = (_rfc_grant if rfc else _code_grant)(body, client, state.store, now)
     access, refresh_token = state.store.issue_tokens(grant, now)
     # Spec §3.7, §11.1: the members in the order the real server writes them; refresh_token only if issued.
     reply: dict[str, object] = {

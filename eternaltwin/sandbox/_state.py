@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
 from eternaltwin.sandbox import _choices
 from eternaltwin.sandbox._auth import AuthContext, authenticate
 from eternaltwin.sandbox._clock import VirtualClock
+from eternaltwin.sandbox._config import ServerOptions
+from eternaltwin.sandbox._errors import ApiError
 from eternaltwin.sandbox._seed import DemoUser, SeededApp
 from eternaltwin.sandbox._store import Store
 
@@ -31,6 +33,8 @@ class SandboxState:
         Users seeded at start-up (with plain-text passwords).
     external_url : str or None
         Base URL a browser uses to reach the server; None means the bound address of the request's socket.
+    options : ServerOptions
+        Token lifetime, refresh tokens, habits.
     abandoned_requests : int
         How many clients went away before their request body was complete (dropped quietly).
     """
@@ -40,6 +44,7 @@ class SandboxState:
     apps: list[SeededApp]
     demo_users: list[DemoUser]
     external_url: str | None = None
+    options: ServerOptions = field(default_factory=ServerOptions)
     abandoned_requests: int = 0
 
     def note_abandoned(self) -> None:
@@ -56,15 +61,25 @@ def sandbox_state(request: Request) -> SandboxState:
 def caller(request: Request) -> AuthContext:
     """Who sent ``request`` (spec §1.1): its ``Authorization`` header, else its session cookie, else Guest.
 
+    Public routes (archives, clock, config) do not call it: they ignore credentials (spec §11.2).
+
     Raises
     ------
     ApiError
-        For a bad Bearer token or bad Basic credentials (see :func:`~eternaltwin.sandbox._auth.authenticate`).
+        For a bad Bearer token or bad Basic credentials (see :func:`~eternaltwin.sandbox._auth.authenticate`);
+        with the 2021 habits, Koa's plain-text 500 instead (spec §1.1, §11.7).
     """
     state = sandbox_state(request)
-    return authenticate(
-        state.store,
-        request.headers.get("authorization"),
-        request.cookies.get(_choices.SESSION_COOKIE),
-        state.clock.now(),
-    )
+    try:
+        return authenticate(
+            state.store,
+            request.headers.get("authorization"),
+            request.cookies.get(_choices.SESSION_COOKIE),
+            state.clock.now(),
+        )
+    except ApiError:
+        if state.options.habits == "2021":
+            raise ApiError(
+                _choices.INTERNAL_ERROR_STATUS, _choices.INTERNAL_ERROR_ERROR, plain=True
+            ) from None
+        raise

@@ -237,15 +237,16 @@ class Store:
     refresh_tokens : bool
         Issue a rotating refresh token with every access token (and accept the refresh grant).
     single_use_codes : bool
-        Refuse a second redemption of a code, and revoke what the first one granted.
+        Refuse a second redemption of a code, and revoke what the first one granted. Without it a code
+        can be redeemed again while it lasts, each time for a new access token (spec §5.3, §11.1).
     """
 
     def __init__(
         self,
         *,
         access_token_lifetime: int = _choices.ACCESS_TOKEN_LIFETIME_SECONDS,
-        refresh_tokens: bool = True,
-        single_use_codes: bool = True,
+        refresh_tokens: bool = False,
+        single_use_codes: bool = False,
     ) -> None:
         self.access_token_lifetime = access_token_lifetime
         self.issues_refresh_tokens = refresh_tokens

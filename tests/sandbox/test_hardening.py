@@ -158,7 +158,8 @@ def test_a_body_at_the_limit_is_read(sandbox_server: Sandbox) -> None:
 # ------------------------------------------------------------------------------------ 15: expiry
 
 
-def test_expired_sessions_codes_and_tokens_are_purged(sandbox_fresh: Sandbox) -> None:
+def test_expired_sessions_codes_and_tokens_are_purged(sandbox_fresh_refresh: Sandbox) -> None:
+    sandbox_fresh = sandbox_fresh_refresh  # refresh tokens, and access tokens that expire in an hour
     store = sandbox_fresh.store
     with httpx.Client(base_url=sandbox_fresh.url) as browser:
         assert login(browser, "alice", "alice_password").status_code == 200
@@ -167,7 +168,8 @@ def test_expired_sessions_codes_and_tokens_are_purged(sandbox_fresh: Sandbox) ->
     code = get_code(sandbox_fresh)
     tokens = httpx.post(f"{sandbox_fresh.url}/oauth/token", auth=(app.key, app.secret), json={"code": code})
     assert tokens.status_code == 200
-    assert (len(store.sessions), len(store.codes), len(store.access_tokens)) == (2, 2, 1)
+    counts = (len(store.sessions), len(store.codes), len(store.access_tokens), len(store.refresh_tokens))
+    assert counts == (2, 2, 1, 1)
 
     sandbox_fresh.clock.advance(40 * 24 * 3600)
     with httpx.Client(base_url=sandbox_fresh.url) as browser:  # one write purges
@@ -175,6 +177,18 @@ def test_expired_sessions_codes_and_tokens_are_purged(sandbox_fresh: Sandbox) ->
         latest = browser.cookies["sid"]
     assert list(store.sessions) == [latest]
     assert (len(store.codes), len(store.access_tokens), len(store.refresh_tokens)) == (0, 0, 0)
+
+
+def test_what_lasts_as_on_eternaltwin_org_is_kept(sandbox_fresh: Sandbox) -> None:
+    store = sandbox_fresh.store
+    code = get_code(sandbox_fresh)
+    app = sandbox_fresh.apps[0]
+    token = httpx.post(f"{sandbox_fresh.url}/oauth/token", auth=(app.key, app.secret), json={"code": code})
+    sandbox_fresh.clock.advance(40 * 24 * 3600)
+    with httpx.Client(base_url=sandbox_fresh.url) as browser:
+        assert login(browser, "charlie", "charlie_password").status_code == 200
+    assert (len(store.sessions), len(store.codes)) == (1, 0)
+    assert list(store.access_tokens) == [token.json()["access_token"]]  # valid 10^9 s
 
 
 def test_a_session_lives_while_it_is_used(sandbox_fresh: Sandbox) -> None:
@@ -200,7 +214,8 @@ def bearer(sandbox: Sandbox, access_token: str) -> int:
     return httpx.get(f"{sandbox.url}/api/v1/auth/self", headers=headers).status_code
 
 
-def test_a_replayed_code_revokes_the_tokens_it_gave(sandbox_server: Sandbox) -> None:
+def test_a_replayed_code_revokes_the_tokens_it_gave(sandbox_refresh: Sandbox) -> None:
+    sandbox_server = sandbox_refresh  # single-use codes come with the refresh_tokens option
     code = get_code(sandbox_server)
     first = token_post(sandbox_server, {"grant_type": "authorization_code", "code": code}).json()
     assert bearer(sandbox_server, first["access_token"]) == 200
@@ -213,7 +228,8 @@ def test_a_replayed_code_revokes_the_tokens_it_gave(sandbox_server: Sandbox) -> 
     assert refreshed.status_code == 400
 
 
-def test_a_replayed_refresh_token_revokes_its_chain(sandbox_server: Sandbox) -> None:
+def test_a_replayed_refresh_token_revokes_its_chain(sandbox_refresh: Sandbox) -> None:
+    sandbox_server = sandbox_refresh
     code = get_code(sandbox_server)
     first = token_post(sandbox_server, {"grant_type": "authorization_code", "code": code}).json()
     second = token_post(
