@@ -160,8 +160,8 @@ class Grant:
 class AuthorizationCode:
     """An authorization code bound to a client and a user.
 
-    ``grants`` holds what each redemption granted (one at most where codes are single use): a replay of
-    a single-use code revokes them (RFC 6749 §4.1.2).
+    ``grants`` holds what its redemption granted, where codes are single use: a replay revokes it
+    (RFC 6749 §4.1.2). A reusable code keeps nothing of its redemptions.
     """
 
     value: str = field(repr=False)
@@ -172,7 +172,7 @@ class AuthorizationCode:
 
     @property
     def used(self) -> bool:
-        """Whether the code was redeemed at least once."""
+        """Whether the code was redeemed (known for single-use codes only)."""
         return bool(self.grants)
 
 
@@ -475,7 +475,8 @@ class Store:
             if user is None or user.deleted_at is not None:
                 raise ApiError.of(_choices.TOKEN_CODE_NOT_FOUND)
             grant = Grant(client_id=client.id, user_id=user.id)
-            code.grants.append(grant)
+            if self.single_use_codes:  # kept to revoke on a replay; a reusable code keeps nothing
+                code.grants.append(grant)
             return grant
 
     def issue_tokens(self, grant: Grant, now: datetime) -> tuple[AccessToken, RefreshToken | None]:
