@@ -30,6 +30,8 @@ if TYPE_CHECKING:
         ConnectionFailed,
         EternalTwinError,
         EternaltwinWarning,
+        InvalidArgumentError,
+        InvalidForumIdError,
         InvalidStateError,
         InvalidUserIdError,
         MissingCredentialsError,
@@ -48,6 +50,16 @@ if TYPE_CHECKING:
         UserFetchError,
         ValidationError,
     )
+    from eternaltwin.forum import (
+        Announcement,
+        ForumActor,
+        ForumPost,
+        ForumRevision,
+        ForumSection,
+        ForumThread,
+        Page,
+        ServerConfig,
+    )
     from eternaltwin.keys import EdDSAKey, ES256Key, HS256Key, PS256Key, RS256Key
     from eternaltwin.responses import Response
     from eternaltwin.states import State
@@ -56,6 +68,7 @@ if TYPE_CHECKING:
 
 #: Public name -> (module, attribute), imported on first access.
 _LAZY: dict[str, tuple[str, str]] = {
+    "Announcement": ("eternaltwin.forum", "Announcement"),
     "AsyncEternaltwin": ("eternaltwin.clients.asyncio.clients", "Eternaltwin"),
     "AuthorizationType": ("eternaltwin.enums", "AuthorizationType"),
     "ConfigurationError": ("eternaltwin.exceptions", "ConfigurationError"),
@@ -69,8 +82,15 @@ _LAZY: dict[str, tuple[str, str]] = {
     "EternalTwinError": ("eternaltwin.exceptions", "EternalTwinError"),
     "EternaltwinWarning": ("eternaltwin.exceptions", "EternaltwinWarning"),
     "Eternaltwin": ("eternaltwin.clients.sync.clients", "Eternaltwin"),
+    "ForumActor": ("eternaltwin.forum", "ForumActor"),
+    "ForumPost": ("eternaltwin.forum", "ForumPost"),
+    "ForumRevision": ("eternaltwin.forum", "ForumRevision"),
+    "ForumSection": ("eternaltwin.forum", "ForumSection"),
+    "ForumThread": ("eternaltwin.forum", "ForumThread"),
     "HS256Key": ("eternaltwin.keys", "HS256Key"),
     "HammerfestUser": ("eternaltwin.archive", "HammerfestUser"),
+    "InvalidArgumentError": ("eternaltwin.exceptions", "InvalidArgumentError"),
+    "InvalidForumIdError": ("eternaltwin.exceptions", "InvalidForumIdError"),
     "InvalidStateError": ("eternaltwin.exceptions", "InvalidStateError"),
     "InvalidUserIdError": ("eternaltwin.exceptions", "InvalidUserIdError"),
     "LinkedAccount": ("eternaltwin.users", "LinkedAccount"),
@@ -79,6 +99,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "NotFoundError": ("eternaltwin.exceptions", "NotFoundError"),
     "OlderClientWarning": ("eternaltwin.exceptions", "OlderClientWarning"),
     "PS256Key": ("eternaltwin.keys", "PS256Key"),
+    "Page": ("eternaltwin.forum", "Page"),
     "PageFetchError": ("eternaltwin.exceptions", "PageFetchError"),
     "RS256Key": ("eternaltwin.keys", "RS256Key"),
     "RateLimitedError": ("eternaltwin.exceptions", "RateLimitedError"),
@@ -86,6 +107,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "RequestTimeout": ("eternaltwin.exceptions", "RequestTimeout"),
     "Response": ("eternaltwin.responses", "Response"),
     "SearchPage": ("eternaltwin.users", "SearchPage"),
+    "ServerConfig": ("eternaltwin.forum", "ServerConfig"),
     "ServerError": ("eternaltwin.exceptions", "ServerError"),
     "State": ("eternaltwin.states", "State"),
     "Token": ("eternaltwin.tokens", "Token"),
@@ -103,6 +125,7 @@ _LAZY: dict[str, tuple[str, str]] = {
 }
 
 __all__ = [
+    "Announcement",
     "AsyncEternaltwin",
     "AuthorizationType",
     "ConfigurationError",
@@ -116,8 +139,15 @@ __all__ = [
     "EternalTwinError",
     "Eternaltwin",
     "EternaltwinWarning",
+    "ForumActor",
+    "ForumPost",
+    "ForumRevision",
+    "ForumSection",
+    "ForumThread",
     "HS256Key",
     "HammerfestUser",
+    "InvalidArgumentError",
+    "InvalidForumIdError",
     "InvalidStateError",
     "InvalidUserIdError",
     "LinkedAccount",
@@ -126,6 +156,7 @@ __all__ = [
     "NotFoundError",
     "OlderClientWarning",
     "PS256Key",
+    "Page",
     "PageFetchError",
     "RS256Key",
     "RateLimitedError",
@@ -133,6 +164,7 @@ __all__ = [
     "RequestTimeout",
     "Response",
     "SearchPage",
+    "ServerConfig",
     "ServerError",
     "State",
     "Token",
@@ -163,6 +195,7 @@ _SUBMODULES = frozenset(
         "display",
         "enums",
         "exceptions",
+        "forum",
         "keys",
         "magics",
         "pandas",

@@ -1,29 +1,36 @@
-"""Bulk fetching: every page of a search, or many users' records, concurrently, through one async client.
+"""Bulk fetching: every page of one or many listings, or many users' records, concurrently, through one
+async client.
 
-This layer knows no DataFrame: it hands each page's user records (checked JSON) to a *sink* as they
-arrive, with the page's offset, and the caller builds what it wants from them (:mod:`eternaltwin.pandas`
-builds columns). It adds no retries of its own: every request is one of the client's operations, with the
-client's retries, its cap on ``Retry-After`` and its sleep; a request that still fails ends the whole
-fetch with one :class:`~eternaltwin.exceptions.PageFetchError` (or
-:class:`~eternaltwin.exceptions.UserFetchError`) naming it, its ``__cause__`` the client's error.
+This layer knows no DataFrame: it hands each page's records (checked JSON) to a *sink* as they arrive,
+with the page's offset, and the caller builds what it wants from them (:mod:`eternaltwin.pandas` builds
+columns). A *listing* (:class:`Listing`) is anything paged by ``offset`` and ``limit`` with a ``count``:
+a user search (:func:`fetch_search`), a forum section's threads or a thread's posts
+(:func:`fetch_listings`, many at once, sharing one bound on the requests in flight). It adds no retries
+of its own: every request is one of the client's operations, with the client's retries, its cap on
+``Retry-After`` and its sleep; a request that still fails ends the whole fetch with one
+:class:`~eternaltwin.exceptions.PageFetchError` (or :class:`~eternaltwin.exceptions.UserFetchError`)
+naming it, its ``__cause__`` the client's error.
 
 What the server's ``count`` promises is checked, never trusted blindly:
 
 - page work is created lazily, ``concurrency`` requests at most in flight, and stops at the first page
   past the real end (a count of 10**8 creates no work of its own);
+- a listing whose count is not known beforehand is asked its first page first, and its ``count`` says
+  how many pages follow;
 - a page that comes back short is asked again where it ended, once the others are in; rows still
   missing then raise :class:`PageFetchError` naming the offsets, unless the server's count itself went
-  down meanwhile (users deleted during the run): then an :class:`~eternaltwin.exceptions.EternaltwinWarning`
-  says how many rows there are;
-- a user seen twice (a user inserted during the run shifts the pages) is kept once, with a warning, and a
-  page that brings only users already seen ends the fetch (a server that ignores ``offset``).
+  down meanwhile (items deleted during the run): then an
+  :class:`~eternaltwin.exceptions.EternaltwinWarning` says how many rows there are;
+- an item seen twice in a listing (one inserted during the run shifts the pages) is kept once, with a
+  warning, and a page that brings only items already seen ends the fetch (a server that ignores
+  ``offset``).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from eternaltwin.clients._calls import SEARCH_PAGE_LIMIT
 from eternaltwin.exceptions import EternalTwinError, PageFetchError, UserFetchError, warn
@@ -31,15 +38,28 @@ from eternaltwin.exceptions import EternalTwinError, PageFetchError, UserFetchEr
 if TYPE_CHECKING:
     from eternaltwin.clients.asyncio.clients import Eternaltwin as AsyncEternaltwin
 
-__all__ = ["FEW_PAGES", "FEW_USERS", "PAGE_SIZE", "Sink", "check_options", "fetch_records", "fetch_search"]
+__all__ = [
+    "FEW_PAGES",
+    "FEW_USERS",
+    "PAGE_SIZE",
+    "Listing",
+    "ListingSink",
+    "PageReply",
+    "Sink",
+    "check_options",
+    "fetch_listings",
+    "fetch_records",
+    "fetch_search",
+    "page_request",
+]
 
 T = TypeVar("T")
 
-#: Users per page: the server's maximum ``limit``.
+#: Items per page: the server's maximum ``limit`` (users of a search, threads, posts).
 PAGE_SIZE = SEARCH_PAGE_LIMIT
 #: A progress bar is shown (``progress=None``) for more pages than this...
 FEW_PAGES = 3
-#: ... or, when fetching users' full records, for more users than this.
+#: ... or, when fetching users' full records or many small listings, for more than this.
 FEW_USERS = 50
 # Members of the default user view that a search item may lack (then details=True fetches the record).
 _FULL_MEMBERS = ("created_at", "is_administrator", "links")
@@ -47,6 +67,47 @@ _FULL_MEMBERS = ("created_at", "is_administrator", "links")
 #: Receives ``(offset, records)``: the records of the search's rows from ``offset`` on, in order. Pages
 #: arrive in any order; offsets say where each belongs.
 Sink = Callable[[int, list[Mapping[str, Any]]], None]
+#: Receives ``(listing, offset, records)``: ``listing`` is the position of the listing in the sequence
+#: given to :func:`fetch_listings`.
+ListingSink = Callable[[int, int, list[Mapping[str, Any]]], None]
+
+
+class PageReply(Protocol):
+    """What a listing's page request answers: the records (each a JSON object with a string ``id``) and
+    how many the whole listing holds."""
+
+    @property
+    def count(self) -> int: ...
+    @property
+    def items(self) -> list[Mapping[str, Any]]: ...
+
+
+class Listing(Protocol):
+    """A paged listing to read whole.
+
+    Attributes
+    ----------
+    label : str or None
+        Names it in errors and warnings (``"the threads of forum section 'en_main'"``); None for the
+        user search, whose messages say "matching users".
+    total : int or None
+        How many rows to fetch, when known beforehand; None: the first page's ``count`` tells.
+    """
+
+    label: str | None
+    total: int | None
+
+    def page(self, offset: int, limit: int) -> Awaitable[PageReply]:
+        """Request the rows ``offset`` to ``offset + limit`` (one of the client's operations)."""
+        ...
+
+    def recount(self) -> Awaitable[int]:
+        """Request how many rows the listing holds now (after rows went missing)."""
+        ...
+
+    async def complete(self, records: list[Mapping[str, Any]], gate: asyncio.Semaphore) -> None:
+        """Replace records in place before they reach the sink (or do nothing)."""
+        ...
 
 
 def check_options(limit: int | None, concurrency: int) -> None:
@@ -60,6 +121,33 @@ def check_options(limit: int | None, concurrency: int) -> None:
         raise ValueError(f"limit must be None or an integer >= 0, not {limit!r}.")
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise ValueError(f"concurrency must be an integer >= 1, not {concurrency!r}.")
+
+
+class _UserSearch:
+    """A user search as a :class:`Listing` (``details`` completes the records that lack members)."""
+
+    def __init__(self, client: AsyncEternaltwin, query: str | None, total: int, details: bool) -> None:
+        self.label: str | None = None
+        self.client = client
+        self.query = query
+        self.total: int | None = total
+        self.details = details
+
+    def page(self, offset: int, limit: int) -> Awaitable[PageReply]:
+        return self.client.search_records(self.query, limit, offset)
+
+    def recount(self) -> Awaitable[int]:
+        return self.client.count_users(self.query)
+
+    async def complete(self, records: list[Mapping[str, Any]], gate: asyncio.Semaphore) -> None:
+        """Replace the records that lack members of the default view by the users' full records."""
+        if not self.details:
+            return
+        lacking = [n for n, record in enumerate(records) if any(m not in record for m in _FULL_MEMBERS)]
+        if lacking:
+            full = await _records(self.client, [records[n]["id"] for n in lacking], gate, None)
+            for n, record in zip(lacking, full, strict=True):
+                records[n] = record
 
 
 async def fetch_search(
@@ -100,17 +188,17 @@ async def fetch_search(
         With ``details=True``, a user's record failed.
     """
     check_options(limit, concurrency)
-    count = await _page_request(client.count_users(query), 0, 0)
+    count = await page_request(client.count_users(query), 0, 0, None)
     total = count if limit is None else min(limit, count)
-    run = _SearchRun(client, query, sink, total, details, concurrency)
-    run.bar = _progress_bar(progress, total > FEW_PAGES * PAGE_SIZE, total, "Users", "user")
+    run = _Run(_UserSearch(client, query, total, details), 0, lambda _, offset, rows: sink(offset, rows))
+    bar = _progress_bar(progress, total > FEW_PAGES * PAGE_SIZE, total, "Users", "user")
     try:
-        await run.fetch_all()
+        await _fetch_runs([run], concurrency, bar)
     finally:
-        if run.bar is not None:
-            run.bar.close()
+        if bar is not None:
+            bar.close()
     if run.rows < total:
-        now = await _page_request(client.count_users(query), 0, 0)
+        now = await page_request(client.count_users(query), 0, 0, None)
         if (now if limit is None else min(limit, now)) >= total:
             raise PageFetchError.missing(total, run.rows, run.gaps, run.duplicates)
         warn(
@@ -123,6 +211,75 @@ async def fetch_search(
             "once."
         )
     return run.rows
+
+
+async def fetch_listings(
+    listings: Sequence[Listing],
+    sink: ListingSink,
+    *,
+    concurrency: int = 8,
+    progress: bool | None = None,
+    label: str = "Items",
+    unit: str = "item",
+) -> list[int]:
+    """Fetch every row of every listing into ``sink``, ``concurrency`` requests at most in flight in all.
+
+    Pages are taken listing after listing, in order; each listing is checked on its own (short pages
+    asked again, its count against what came, items seen twice kept once).
+
+    Parameters
+    ----------
+    listings : sequence of Listing
+        What to read; a listing whose ``total`` is None is asked its first page first.
+    sink : callable
+        Called with ``(listing index, offset, records)`` for each part of the result.
+    concurrency : int
+        How many requests may be in flight at once.
+    progress : bool or None
+        A ``tqdm.auto`` bar counting rows: None shows one for more than a few pages or many listings.
+    label, unit : str
+        The bar's description and unit.
+
+    Returns
+    -------
+    list of int
+        The rows of each listing.
+
+    Raises
+    ------
+    PageFetchError
+        A page failed, or rows a listing's count promised are still missing after asking again (naming
+        the listing).
+    """
+    check_options(None, concurrency)
+    runs = [_Run(listing, index, sink) for index, listing in enumerate(listings)]
+    known = sum(listing.total or 0 for listing in listings)
+    unknown = sum(1 for listing in listings if listing.total is None)
+    many = known > FEW_PAGES * PAGE_SIZE or unknown > FEW_USERS
+    bar = _progress_bar(progress, many, known, label, unit)
+    try:
+        await _fetch_runs(runs, concurrency, bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    for run in runs:
+        total = run.total or 0
+        if run.rows < total:
+            listing = run.listing
+            now = await page_request(listing.recount(), 0, 0, listing.label)
+            if now >= total:
+                raise PageFetchError.missing(total, run.rows, run.gaps, run.duplicates, listing.label)
+            warn(
+                f"The server's count of {listing.label} went from {total} to {now} during the fetch "
+                f"(deleted meanwhile?): the result has {run.rows} of them."
+            )
+    duplicates = sum(run.duplicates for run in runs)
+    if duplicates:
+        warn(
+            f"{duplicates} {unit}(s) came twice (the server's data changed during the fetch): each is kept "
+            "once."
+        )
+    return [run.rows for run in runs]
 
 
 async def fetch_records(
@@ -148,111 +305,136 @@ async def fetch_records(
 # -- the machinery ----------------------------------------------------------------------------------
 
 
-class _SearchRun:
-    """One :func:`fetch_search`: the next offset to take, where the results end, what is missing."""
+class _Run:
+    """The reading of one listing: the next offset to take, where the rows end, what is missing."""
 
-    def __init__(
-        self,
-        client: AsyncEternaltwin,
-        query: str | None,
-        sink: Sink,
-        total: int,
-        details: bool,
-        concurrency: int,
-    ) -> None:
-        self.client = client
-        self.query = query
+    def __init__(self, listing: Listing, index: int, sink: ListingSink) -> None:
+        self.listing = listing
+        self.index = index
         self.sink = sink
-        self.total = total
-        self.details = details
-        self.concurrency = concurrency
-        self.gate = asyncio.Semaphore(concurrency)
-        self.bar: Any = None
+        self.total = listing.total  # None until the first page's count tells
         self.next_offset = 0
-        self.end = total  # lowered when a page shows the real end is before the count
+        # Lowered when a page shows the real end is before the count; one page until the count is known.
+        self.end = PAGE_SIZE if self.total is None else self.total
         self.rows = 0
         self.gaps: list[tuple[int, int]] = []  # (offset, rows) asked for and not received
         self.seen: set[str] = set()
         self.duplicates = 0
         self.extra = 0  # rows asked for past the count, to make up for duplicates
+        self.go_on = False
 
-    async def fetch_all(self) -> None:
-        """Fetch the pages, ask again for what short pages left out, and go on past them if it came."""
-        while True:
-            workers = min(self.concurrency, -(-(self.end - self.next_offset) // PAGE_SIZE))
-            await _all(self.worker() for _ in range(max(workers, 0)))
-            if self.duplicates > self.extra:  # each user seen twice pushed one user past the end
-                self.gaps.append((self.total + self.extra, self.duplicates - self.extra))
-                self.extra = self.duplicates
-            if not self.gaps:
-                return
-            await self.fill_gaps()
-            if self.gaps or self.next_offset >= self.total:
-                if self.next_offset < self.total:  # never asked: the short page looked like the end
-                    self.gaps.append((self.next_offset, self.total - self.next_offset))
-                return
-            self.end = self.total  # the short page was not the end after all: go on
+    def pages_left(self) -> int:
+        """Pages not yet taken before ``end``."""
+        return max(0, -(-(self.end - self.next_offset) // PAGE_SIZE))
 
-    async def worker(self) -> None:
-        """Take the next page until there is none (page work is created here, never ahead)."""
-        while self.next_offset < self.end:
-            offset = self.next_offset
-            self.next_offset += PAGE_SIZE
-            size = min(PAGE_SIZE, self.total - offset)
-            served = await self.fetch(offset, size)
-            if served < size:
-                self.gaps.append((offset + served, size - served))
-                self.end = min(self.end, offset + served)
+    def size(self, offset: int, size: int) -> int:
+        """``size`` cut at the end of the listing (when its count is known)."""
+        return size if self.total is None else max(0, min(size, self.total - offset))
 
-    async def fetch(self, offset: int, size: int) -> int:
+    async def take(self, offset: int, gate: asyncio.Semaphore, bar: Any) -> None:
+        """Fetch the page at ``offset``; note a short page as a gap, and stop taking pages past it."""
+        size = self.size(offset, PAGE_SIZE)
+        served = await self.fetch(offset, size, gate, bar)
+        size = self.size(offset, size)  # the first page told the count
+        if served < size:
+            self.gaps.append((offset + served, size - served))
+            self.end = min(self.end, offset + served)
+
+    async def fetch(self, offset: int, size: int, gate: asyncio.Semaphore, bar: Any) -> int:
         """Fetch rows ``offset`` to ``offset + size`` into the sink; return how many the server served
         (a server whose maximum limit is below ``size`` answers short pages: the rest is asked at once)."""
         records: list[Mapping[str, Any]] = []
         served = 0
+        label = self.listing.label
         while served < size:
             start, want = offset + served, size - served
-            async with self.gate:
-                reply = await _page_request(self.client.search_records(self.query, want, start), start, want)
+            async with gate:
+                reply = await page_request(self.listing.page(start, want), start, want, label)
+            if self.total is None:
+                self.learn(reply.count, bar)
+                size = self.size(offset, size)
+                want = min(want, size - served)
             more = reply.items[:want]
             if not more:
                 break
             served += len(more)
             fresh = self.fresh(more)
-            if not fresh:  # only users already seen: a server that ignores offset would loop forever
+            if not fresh:  # only items already seen: a server that ignores offset would loop forever
                 break
             records.extend(fresh)
-        if self.details:
-            await self.complete(records)
+        await self.listing.complete(records, gate)
         if records:
-            self.sink(offset, records)
+            self.sink(self.index, offset, records)
             self.rows += len(records)
-            if self.bar is not None:
-                self.bar.update(len(records))
+            if bar is not None:
+                bar.update(len(records))
         return served
 
+    def learn(self, count: int, bar: Any) -> None:
+        """The listing's count, from its first page."""
+        self.total = count
+        self.end = count
+        if bar is not None:
+            bar.total = (bar.total or 0) + count
+            bar.refresh()
+
     def fresh(self, records: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-        """``records`` without the users already received."""
+        """``records`` without the items already received."""
         seen = self.seen
         kept = [record for record in records if record["id"] not in seen]
         seen.update(record["id"] for record in kept)
         self.duplicates += len(records) - len(kept)
         return kept
 
-    async def complete(self, records: list[Mapping[str, Any]]) -> None:
-        """Replace the records that lack members of the default view by the users' full records."""
-        lacking = [n for n, record in enumerate(records) if any(m not in record for m in _FULL_MEMBERS)]
-        if lacking:
-            full = await _records(self.client, [records[n]["id"] for n in lacking], self.gate, None)
-            for n, record in zip(lacking, full, strict=True):
-                records[n] = record
-
-    async def fill_gaps(self) -> None:
-        """Ask once more for the rows that short pages left out, now that the other pages are in."""
+    async def settle(self, gate: asyncio.Semaphore, bar: Any) -> None:
+        """After a round: ask again for what short pages left out, and say whether to go on past them."""
+        total = self.total or 0
+        if self.duplicates > self.extra:  # each item seen twice pushed one item past the end
+            self.gaps.append((total + self.extra, self.duplicates - self.extra))
+            self.extra = self.duplicates
+        self.go_on = False
+        if not self.gaps:
+            self.go_on = self.next_offset < total  # the first page told of more
+            return
         gaps, self.gaps = self.gaps, []
         for offset, size in sorted(gaps):
-            served = await self.fetch(offset, size)
+            served = await self.fetch(offset, size, gate, bar)
             if served < size:
                 self.gaps.append((offset + served, size - served))
+        if self.gaps or self.next_offset >= total:
+            if self.next_offset < total:  # never asked: the short page looked like the end
+                self.gaps.append((self.next_offset, total - self.next_offset))
+            return
+        self.end = total  # the short page was not the end after all: go on
+        self.go_on = True
+
+
+async def _fetch_runs(runs: Sequence[_Run], concurrency: int, bar: Any) -> None:
+    """Read the runs in rounds: ``concurrency`` workers take pages, run after run, until none is left;
+    then each run settles its gaps; the runs that have more to read go on in a new round."""
+    gate = asyncio.Semaphore(concurrency)
+    active = list(runs)
+    while active:
+        pages = _pages(active)  # one generator shared by the workers: each page is taken once
+        workers = min(concurrency, sum(run.pages_left() for run in active))
+        await _all(_worker(pages, gate, bar) for _ in range(workers))
+        await _all(run.settle(gate, bar) for run in active)
+        active = [run for run in active if run.go_on]
+
+
+async def _worker(pages: Iterator[tuple[_Run, int]], gate: asyncio.Semaphore, bar: Any) -> None:
+    for run, offset in pages:
+        await run.take(offset, gate, bar)
+
+
+def _pages(runs: Sequence[_Run]) -> Iterator[tuple[_Run, int]]:
+    """``(run, offset)`` of each page to take, created only when a worker asks (never ahead), and
+    checked against each run's ``end`` at that moment."""
+    for run in runs:
+        while run.next_offset < run.end:
+            offset = run.next_offset
+            run.next_offset += PAGE_SIZE
+            yield run, offset
 
 
 async def _records(
@@ -273,11 +455,12 @@ async def _records(
     return records
 
 
-async def _page_request(request: Awaitable[T], offset: int, limit: int) -> T:
+async def page_request(request: Awaitable[T], offset: int, limit: int, listing: str | None) -> T:
+    """``await request``, a client's error turned into a :class:`PageFetchError` naming the page."""
     try:
         return await request
     except EternalTwinError as error:
-        raise PageFetchError(offset, limit, _attempts(error), error) from error
+        raise PageFetchError(offset, limit, _attempts(error), error, listing) from error
 
 
 def _attempts(error: EternalTwinError) -> int:

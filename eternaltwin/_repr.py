@@ -16,7 +16,9 @@ class RichRepr:
 
     __slots__ = ()
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        from eternaltwin.display import mimebundle
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str] | None:
+        from eternaltwin.display import displayable_types, mimebundle
 
+        if not isinstance(self, tuple(displayable_types())):
+            return None  # no card for this class (yet): front ends fall back to the plain repr
         return mimebundle(self, include=include, exclude=exclude)

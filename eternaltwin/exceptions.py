@@ -4,7 +4,9 @@
 
     EternalTwinError
     ├── InvalidStateError            an OAuth state that is malformed, forged, expired or unexpected
-    ├── InvalidUserIdError (ValueError)  not an Eternaltwin user id (checked before any request)
+    ├── InvalidArgumentError (ValueError)  an argument refused before any request (the message says why)
+    │   ├── InvalidUserIdError       not an Eternaltwin user id
+    │   └── InvalidForumIdError      not a forum section, thread or post id (or key), nor an announcement id
     ├── NotAuthenticatedError        no token to act with (nobody logged in, or nothing to refresh)
     ├── ConfigurationError (ValueError)
     │   ├── MissingCredentialsError  a method needs client_id / client_secret / redirect_uri / state_key
@@ -13,7 +15,7 @@
     │   ├── RequestTimeout
     │   └── ConnectionFailed
     ├── UnexpectedResponseError      a response whose body is not the JSON that was expected
-    ├── PageFetchError               a page of a bulk search failed for good (``offset``; cause chained)
+    ├── PageFetchError               a page of a bulk fetch failed for good (``offset``; cause chained)
     ├── UserFetchError               a user's full record failed for good in a bulk fetch (``user_id``)
     └── RequestError                 the server answered with a status >= 300
         ├── ValidationError          400, 422
@@ -53,6 +55,8 @@ __all__ = [
     "ConnectionFailed",
     "EternalTwinError",
     "EternaltwinWarning",
+    "InvalidArgumentError",
+    "InvalidForumIdError",
     "InvalidStateError",
     "InvalidUserIdError",
     "MissingCredentialsError",
@@ -115,7 +119,11 @@ class InvalidStateError(EternalTwinError):
         return self.message
 
 
-class InvalidUserIdError(EternalTwinError, ValueError):
+class InvalidArgumentError(EternalTwinError, ValueError):
+    """An argument the API cannot take, refused before any request; the message says what it must be."""
+
+
+class InvalidUserIdError(InvalidArgumentError):
     """A value that is not an Eternaltwin user id (a canonical UUID), refused before any request.
 
     Attributes
@@ -126,11 +134,33 @@ class InvalidUserIdError(EternalTwinError, ValueError):
 
     def __init__(self, value: object) -> None:
         self.value = value
-        shown = repr(value) if isinstance(value, str) and len(value) <= 80 else type(value).__name__
         super().__init__(
-            f"{shown} is not an Eternaltwin user id; expected a UUID such as "
+            f"{_shown(value)} is not an Eternaltwin user id; expected a UUID such as "
             f"'3f1c2a58-7d0b-4e8e-9a51-0b6f4f2d9c11'."
         )
+
+
+class InvalidForumIdError(InvalidArgumentError):
+    """A value that cannot name a forum section, thread or post, or an announcement (refused before any
+    request).
+
+    Attributes
+    ----------
+    value : object
+        What was given.
+    what : str
+        What it was meant to name (``"forum section id or key"``, ``"forum post id"``...).
+    """
+
+    def __init__(self, value: object, what: str, expected: str) -> None:
+        self.value = value
+        self.what = what
+        super().__init__(f"{_shown(value)} is not a {what}; expected {expected}.")
+
+
+def _shown(value: object) -> str:
+    """``value`` for a message: short strings as their repr, anything else by its type."""
+    return repr(value) if isinstance(value, str) and len(value) <= 80 else type(value).__name__
 
 
 class NotAuthenticatedError(EternalTwinError):
@@ -236,57 +266,83 @@ class UnexpectedResponseError(EternalTwinError):
 
 
 class PageFetchError(EternalTwinError):
-    """A page of a bulk search (``User.search_frame``) could not be fetched; the search was abandoned.
+    """A page of a bulk fetch (``User.search_frame``, the forum frames) could not be fetched; the fetch was
+    abandoned.
 
     Attributes
     ----------
     offset, limit : int
-        The page that failed (``limit=0``: the request for the number of matches).
+        The page that failed (``limit=0``: the request for the number of items).
     attempts : int
         How many times it was asked for (each through the client's own retries).
+    listing : str or None
+        Which listing the page belongs to (``"the threads of forum section 'en_main'"``...); None for a
+        user search.
 
     The error that ended the last attempt is ``__cause__``.
     """
 
-    def __init__(self, offset: int, limit: int, attempts: int, cause: BaseException | None) -> None:
+    def __init__(
+        self,
+        offset: int,
+        limit: int,
+        attempts: int,
+        cause: BaseException | None,
+        listing: str | None = None,
+    ) -> None:
         self.offset = offset
         self.limit = limit
         self.attempts = attempts
+        self.listing = listing
         #: ``(offset, rows)`` of each missing part (the failed page alone, unless made by :meth:`missing`).
         self.gaps: list[tuple[int, int]] = [(offset, limit)]
-        what = "the match count (limit=0)" if limit == 0 else f"the page at offset {offset} (limit {limit})"
+        page = f"offset {offset} (limit {limit})"
+        if listing is None:
+            what = "the match count (limit=0)" if limit == 0 else f"the page at {page}"
+        else:
+            what = f"the count of {listing}" if limit == 0 else f"{listing} at {page}"
         tries = "once" if attempts == 1 else f"{attempts} times"
         super().__init__(f"Could not fetch {what}, asked {tries}: {cause}")
 
     @classmethod
     def missing(
-        cls, promised: int, received: int, gaps: list[tuple[int, int]], duplicates: int = 0
+        cls,
+        promised: int,
+        received: int,
+        gaps: list[tuple[int, int]],
+        duplicates: int = 0,
+        listing: str | None = None,
     ) -> PageFetchError:
         """The error for rows the server's count promised that did not come, even when asked again.
 
         Parameters
         ----------
         promised, received : int
-            The rows the count promised, and the distinct users received.
+            The rows the count promised, and the distinct items received.
         gaps : list of (offset, rows)
             The parts still missing.
         duplicates : int
-            How many users came more than once (a server that ignores ``offset`` sends only those).
+            How many items came more than once (a server that ignores ``offset`` sends only those).
+        listing : str, optional
+            Which listing (None: a user search).
         """
         offset, limit = gaps[0] if gaps else (received, promised - received)
+        item = "user" if listing is None else "item"
         parts = []
         if gaps:
             where = ", ".join(f"offset {start} ({rows} missing)" for start, rows in gaps)
             parts.append(f"the rows at {where} did not come, even when asked again")
         if duplicates:
-            parts.append(f"{duplicates} user(s) came more than once (does the server ignore offset?)")
+            parts.append(f"{duplicates} {item}(s) came more than once (does the server ignore offset?)")
+        counted = "matching users" if listing is None else f"items in {listing}"
         error = cls.__new__(cls)
         EternalTwinError.__init__(
             error,
-            f"The server counted {promised} matching users but sent {received}: {'; '.join(parts)}. "
+            f"The server counted {promised} {counted} but sent {received}: {'; '.join(parts)}. "
             "Nothing is returned rather than a partial result; try again later.",
         )
         error.offset, error.limit, error.attempts, error.gaps = offset, limit, 2, list(gaps)
+        error.listing = listing
         return error
 
 

@@ -1,8 +1,10 @@
-"""Eternaltwin users as pandas DataFrames: the frames layer.
+"""Eternaltwin users and forum as pandas DataFrames: the frames layer.
 
 :func:`users_frame` builds a frame from users you have; :func:`search_frame` (and its async twin) fetches
 every user of a search into one, through the bulk layer (:mod:`eternaltwin._bulk`), which hands each page's
-records to this module's column builder. Importing this module imports pandas and registers the
+records to this module's column builder. :func:`forum_threads_frame` and :func:`forum_posts_frame` do the
+same for every thread of the forum and every post of some threads (columns: :data:`THREAD_COLUMNS`,
+:data:`POST_COLUMNS`). Importing this module imports pandas and registers the
 ``df.eternaltwin`` accessor; ``import eternaltwin`` alone never does. The frames have fixed columns and
 dtypes whatever they were built from (see :data:`USER_COLUMNS`)::
 
@@ -29,7 +31,9 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import asyncio
+import uuid
+from collections.abc import Awaitable, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -43,14 +47,29 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 
 from eternaltwin import _bulk
 from eternaltwin._sync import run_sync
+from eternaltwin.clients import _calls
 from eternaltwin.connections import async_connections, connections
+from eternaltwin.exceptions import InvalidArgumentError, PageFetchError
+from eternaltwin.forum import ForumSection, ForumThread, ListingRecords
 from eternaltwin.users import GAME_SITES, LinkedAccount, SearchPage, User
 
 if TYPE_CHECKING:
     from eternaltwin.clients.abc.clients import ClientABC
     from eternaltwin.clients.asyncio.clients import Eternaltwin as AsyncEternaltwin
 
-__all__ = ["USER_COLUMNS", "UsersAccessor", "asearch_frame", "search_frame", "users_frame"]
+__all__ = [
+    "POST_COLUMNS",
+    "THREAD_COLUMNS",
+    "USER_COLUMNS",
+    "UsersAccessor",
+    "aforum_posts_frame",
+    "aforum_threads_frame",
+    "asearch_frame",
+    "forum_posts_frame",
+    "forum_threads_frame",
+    "search_frame",
+    "users_frame",
+]
 
 _STRING = pd.StringDtype()
 _DATETIME = pd.DatetimeTZDtype(unit="ns", tz="UTC")
@@ -499,3 +518,453 @@ class UsersAccessor:
         if extra:
             full = pd.concat([full, self._frame[extra]], axis=1)
         return full
+
+
+# -- the forum ---------------------------------------------------------------------------------------
+
+_INTEGER = pd.Int64Dtype()
+
+#: The columns of a forum threads frame (:func:`forum_threads_frame`), in order, with their dtypes.
+THREAD_COLUMNS: Mapping[str, Any] = {
+    "section_id": _STRING,
+    "section_key": _STRING,
+    "locale": _STRING,
+    "thread_id": _STRING,
+    "title": _STRING,
+    "ctime": _DATETIME,
+    "is_pinned": _BOOLEAN,
+    "is_locked": _BOOLEAN,
+    "posts": _INTEGER,
+}
+
+#: The columns of a forum posts frame (:func:`forum_posts_frame`), in order, with their dtypes.
+POST_COLUMNS: Mapping[str, Any] = {
+    "thread_id": _STRING,
+    "post_id": _STRING,
+    "ctime": _DATETIME,
+    "author_id": _STRING,
+    "author_name": _STRING,
+    "content_length": _INTEGER,
+    "revisions": _INTEGER,
+}
+
+
+def forum_threads_frame(
+    using: str | None = None, *, concurrency: int = 8, progress: bool | None = None
+) -> pd.DataFrame:
+    """Every thread of every forum section, as a DataFrame.
+
+    The sections are listed first, then the pages of 100 threads of every section are fetched
+    ``concurrency`` at a time in all (through the connection's client, with its retries) and read into
+    the frame's columns as they arrive.
+
+    Parameters
+    ----------
+    using : str or None
+        The connection alias; None for the active connection.
+    concurrency : int
+        How many requests may be in flight at once.
+    progress : bool or None
+        Show a progress bar (``tqdm.auto``): None shows one when there are more than a few pages, True
+        always, False never.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per thread, sections in the server's order and each section's threads in its order (most
+        recently active first), with the columns of :data:`THREAD_COLUMNS`::
+
+            section_id, section_key, locale   string   the section (key and locale may be NA)
+            thread_id, title                  string
+            ctime                             datetime64[ns, UTC]   when the thread was opened
+            is_pinned, is_locked              boolean
+            posts                             Int64    its post count
+
+    Raises
+    ------
+    PageFetchError
+        A page failed for good (after the client's retries), or threads that a section's count promised
+        did not come (never a partial frame); the error names the section.
+
+    Notes
+    -----
+    Works in scripts and in notebooks alike (see :func:`search_frame`); in async code use
+    :func:`aforum_threads_frame`.
+    """
+    _bulk.check_options(None, concurrency)
+    client = connections.get_connection(using)
+
+    async def fetch() -> pd.DataFrame:
+        twin = _async_twin(client)
+        try:
+            return (await _fetch_threads(twin, concurrency, progress)).frame()
+        finally:
+            await twin.aclose()
+
+    return run_sync(fetch)
+
+
+async def aforum_threads_frame(
+    using: str | None = None, *, concurrency: int = 8, progress: bool | None = None
+) -> pd.DataFrame:
+    """The async twin of :func:`forum_threads_frame` (same parameters, result and errors), through the
+    pooled client of ``async_connections``."""
+    _bulk.check_options(None, concurrency)
+    client = async_connections.get_connection(using)
+    return (await _fetch_threads(client, concurrency, progress)).frame()
+
+
+def forum_posts_frame(
+    threads: Any = None,
+    using: str | None = None,
+    *,
+    concurrency: int = 8,
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    """Every post of the threads given (of every thread by default), as a DataFrame.
+
+    Each thread's first page of 100 posts is asked first (its ``count`` says how many pages follow), then
+    the rest, ``concurrency`` requests at a time in all.
+
+    Parameters
+    ----------
+    threads : None, DataFrame, ForumThread, str, uuid.UUID or an iterable of them
+        None for every thread of every section (fetched first, as :func:`forum_threads_frame` does); a
+        frame with a ``thread_id`` column (a threads frame, filtered or not); threads, their ids (UUIDs)
+        or keys. Each thread comes once, in the order first given (by key or by id).
+    using : str or None
+        The connection alias; None for the active connection.
+    concurrency : int
+        How many requests may be in flight at once.
+    progress : bool or None
+        Show a progress bar: None shows one when there are many threads or pages, True always, False
+        never.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per post, threads in the order given and each thread's posts oldest first, with the
+        columns of :data:`POST_COLUMNS`::
+
+            thread_id, post_id        string   the thread's id (also when it was given by key)
+            ctime                     datetime64[ns, UTC]   when the post was written
+            author_id, author_name    string   the user who wrote it (the name of an app or a role when
+                                               no user is shown; NA when there is none)
+            content_length            Int64    characters of its current text (Marktwin); NA when removed
+            revisions                 Int64    how many versions it has (1 when never edited)
+
+    Raises
+    ------
+    InvalidForumIdError
+        For a thread that no id or key can name (before any request).
+    InvalidArgumentError
+        For ``threads`` of another kind, or a frame without a complete ``thread_id`` column.
+    PageFetchError
+        A page failed for good, or posts that a thread's count promised did not come (never a partial
+        frame); the error names the thread.
+    """
+    _bulk.check_options(None, concurrency)
+    references = None if threads is None else _thread_references(threads)
+    client = connections.get_connection(using)
+
+    async def fetch() -> pd.DataFrame:
+        twin = _async_twin(client)
+        try:
+            return await _fetch_posts(twin, references, concurrency, progress)
+        finally:
+            await twin.aclose()
+
+    return run_sync(fetch)
+
+
+async def aforum_posts_frame(
+    threads: Any = None,
+    using: str | None = None,
+    *,
+    concurrency: int = 8,
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    """The async twin of :func:`forum_posts_frame` (same parameters, result and errors), through the
+    pooled client of ``async_connections``."""
+    _bulk.check_options(None, concurrency)
+    references = None if threads is None else _thread_references(threads)
+    client = async_connections.get_connection(using)
+    return await _fetch_posts(client, references, concurrency, progress)
+
+
+def _thread_references(threads: Any) -> list[str]:
+    """The distinct thread references of ``threads``, checked, in order (see :func:`forum_posts_frame`)."""
+    if isinstance(threads, pd.DataFrame):
+        if "thread_id" not in threads.columns:
+            raise InvalidArgumentError(
+                "threads is a frame without a 'thread_id' column; pass a threads frame "
+                "(eternaltwin.pandas.forum_threads_frame) or thread ids."
+            )
+        values = [_value(value) for value in threads["thread_id"].tolist()]
+        if any(value is None for value in values):
+            raise InvalidArgumentError("Some rows of the threads frame have no thread_id.")
+    elif isinstance(threads, str | uuid.UUID | ForumThread):
+        values = [threads]
+    elif isinstance(threads, Iterable) and not isinstance(threads, bytes | Mapping):
+        values = list(threads)
+    else:
+        raise InvalidArgumentError(
+            f"threads must be None, a threads frame, or thread ids, keys or ForumThreads, not "
+            f"{type(threads).__name__}."
+        )
+    references: dict[str, None] = {}
+    for value in values:
+        thread = value.id if isinstance(value, ForumThread) else value
+        references[_calls.normalize_id_or_key(thread, "forum thread id or key", "en_welcome")] = None
+    return list(references)
+
+
+class _SectionThreads:
+    """The threads of one section, as a bulk :class:`~eternaltwin._bulk.Listing`."""
+
+    def __init__(self, client: AsyncEternaltwin, section: ForumSection) -> None:
+        self.client = client
+        self.section = section
+        self.label: str | None = f"the threads of forum section {section.key or section.id!r}"
+        self.total: int | None = section.thread_count
+
+    def page(self, offset: int, limit: int) -> Awaitable[ListingRecords]:
+        return self.client.forum.threads_records(self.section.id, offset, limit)
+
+    async def recount(self) -> int:
+        return (await self.client.forum.threads_records(self.section.id, 0, 0)).count
+
+    async def complete(self, records: list[Mapping[str, Any]], gate: asyncio.Semaphore) -> None:
+        return None
+
+
+class _ThreadPosts:
+    """The posts of one thread, as a bulk listing whose count its first page tells."""
+
+    def __init__(self, client: AsyncEternaltwin, reference: str) -> None:
+        self.client = client
+        self.reference = reference
+        self.thread_id = reference
+        self.label: str | None = f"the posts of forum thread {reference!r}"
+        self.total: int | None = None
+
+    async def page(self, offset: int, limit: int) -> ListingRecords:
+        reply = await self.client.forum.posts_records(self.reference, offset, limit)
+        self.thread_id = reply.owner_id
+        return reply
+
+    async def recount(self) -> int:
+        return (await self.client.forum.posts_records(self.reference, 0, 0)).count
+
+    async def complete(self, records: list[Mapping[str, Any]], gate: asyncio.Semaphore) -> None:
+        return None
+
+
+async def _fetch_threads(client: AsyncEternaltwin, concurrency: int, progress: bool | None) -> _ThreadColumns:
+    sections = await _bulk.page_request(client.forum.sections(), 0, _bulk.PAGE_SIZE, "the forum sections")
+    listed, count = len(sections), sections.count
+    if listed < count:  # a newer server pages its sections: the kit reads one page of them
+        raise PageFetchError.missing(count, listed, [(listed, count - listed)], 0, "the forum sections")
+    listings = [_SectionThreads(client, section) for section in sections]
+    parts: dict[tuple[int, int], _ThreadColumns] = {}
+
+    def sink(index: int, offset: int, records: list[Mapping[str, Any]]) -> None:
+        parts[index, offset] = columns = _ThreadColumns()
+        columns.add(sections[index], records)
+
+    await _bulk.fetch_listings(
+        listings, sink, concurrency=concurrency, progress=progress, label="Threads", unit="thread"
+    )
+    result = _ThreadColumns()
+    for key in sorted(parts):
+        result.extend(parts[key])
+    return result
+
+
+async def _fetch_posts(
+    client: AsyncEternaltwin, references: list[str] | None, concurrency: int, progress: bool | None
+) -> pd.DataFrame:
+    if references is None:
+        references = (await _fetch_threads(client, concurrency, progress)).thread_ids
+    listings = [_ThreadPosts(client, reference) for reference in references]
+    parts: dict[tuple[int, int], _PostColumns] = {}
+
+    def sink(index: int, offset: int, records: list[Mapping[str, Any]]) -> None:
+        parts[index, offset] = columns = _PostColumns()
+        columns.add(listings[index].thread_id, records)
+
+    await _bulk.fetch_listings(
+        listings, sink, concurrency=concurrency, progress=progress, label="Posts", unit="post"
+    )
+    # A thread given both by key and by id was read twice: its rows come once, where it came first.
+    first: dict[str, int] = {}
+    for index, listing in enumerate(listings):
+        first.setdefault(listing.thread_id, index)
+    result = _PostColumns()
+    for index, offset in sorted(parts):
+        if first[listings[index].thread_id] == index:
+            result.extend(parts[index, offset])
+    return result.frame()
+
+
+class _ThreadColumns:
+    """The columns of a threads frame being filled (raw JSON records, converted in one go)."""
+
+    __slots__ = (
+        "created",
+        "keys",
+        "locales",
+        "locked",
+        "pinned",
+        "posts",
+        "section_ids",
+        "thread_ids",
+        "titles",
+    )
+
+    def __init__(self) -> None:
+        self.section_ids: list[Any] = []
+        self.keys: list[Any] = []
+        self.locales: list[Any] = []
+        self.thread_ids: list[Any] = []
+        self.titles: list[Any] = []
+        self.created: list[Any] = []
+        self.pinned: list[Any] = []
+        self.locked: list[Any] = []
+        self.posts: list[Any] = []
+
+    def add(self, section: ForumSection, records: list[Mapping[str, Any]]) -> None:
+        """Append the thread records of one page of ``section``."""
+        size = len(records)
+        self.section_ids += [section.id] * size
+        self.keys += [section.key] * size
+        self.locales += [section.locale] * size
+        for record in records:
+            self.thread_ids.append(record["id"])
+            title = record.get("title")
+            self.titles.append(title if title.__class__ is str else None)
+            stamp = record.get("ctime")
+            self.created.append(stamp if stamp.__class__ is str else None)
+            flag = record.get("is_pinned")
+            self.pinned.append(flag if flag is True or flag is False else None)
+            flag = record.get("is_locked")
+            self.locked.append(flag if flag is True or flag is False else None)
+            self.posts.append(_listing_count(record.get("posts")))
+
+    def extend(self, other: _ThreadColumns) -> None:
+        """Append the rows of ``other``."""
+        for name in self.__slots__:
+            getattr(self, name).extend(getattr(other, name))
+
+    def frame(self) -> pd.DataFrame:
+        """The typed frame."""
+        return pd.DataFrame(
+            {
+                "section_id": pd.array(self.section_ids, dtype=_STRING),
+                "section_key": pd.array(self.keys, dtype=_STRING),
+                "locale": pd.array(self.locales, dtype=_STRING),
+                "thread_id": pd.array(self.thread_ids, dtype=_STRING),
+                "title": pd.array(self.titles, dtype=_STRING),
+                "ctime": _datetimes(self.created),
+                "is_pinned": pd.array(self.pinned, dtype=_BOOLEAN),
+                "is_locked": pd.array(self.locked, dtype=_BOOLEAN),
+                "posts": pd.array(self.posts, dtype=_INTEGER),
+            },
+            copy=False,
+        )
+
+
+class _PostColumns:
+    """The columns of a posts frame being filled (raw JSON records, converted in one go)."""
+
+    __slots__ = ("authors", "created", "lengths", "names", "post_ids", "revisions", "thread_ids")
+
+    def __init__(self) -> None:
+        self.thread_ids: list[Any] = []
+        self.post_ids: list[Any] = []
+        self.created: list[Any] = []
+        self.authors: list[Any] = []
+        self.names: list[Any] = []
+        self.lengths: list[Any] = []
+        self.revisions: list[Any] = []
+
+    def add(self, thread_id: str, records: list[Mapping[str, Any]]) -> None:
+        """Append the post records of one page of the thread ``thread_id``."""
+        self.thread_ids += [thread_id] * len(records)
+        for record in records:
+            self.post_ids.append(record["id"])
+            stamp = record.get("ctime")
+            self.created.append(stamp if stamp.__class__ is str else None)
+            author_id, name = _actor(record.get("author"))
+            self.authors.append(author_id)
+            self.names.append(name)
+            revisions = record.get("revisions")
+            self.revisions.append(_listing_count(revisions))
+            self.lengths.append(_content_length(revisions))
+
+    def extend(self, other: _PostColumns) -> None:
+        """Append the rows of ``other``."""
+        for name in self.__slots__:
+            getattr(self, name).extend(getattr(other, name))
+
+    def frame(self) -> pd.DataFrame:
+        """The typed frame."""
+        return pd.DataFrame(
+            {
+                "thread_id": pd.array(self.thread_ids, dtype=_STRING),
+                "post_id": pd.array(self.post_ids, dtype=_STRING),
+                "ctime": _datetimes(self.created),
+                "author_id": pd.array(self.authors, dtype=_STRING),
+                "author_name": pd.array(self.names, dtype=_STRING),
+                "content_length": pd.array(self.lengths, dtype=_INTEGER),
+                "revisions": pd.array(self.revisions, dtype=_INTEGER),
+            },
+            copy=False,
+        )
+
+
+def _listing_count(listing: Any) -> int | None:
+    """The ``count`` of a listing member, or None."""
+    if listing.__class__ is dict:
+        count = listing.get("count")
+        if count.__class__ is int:
+            return int(count)
+    return None
+
+
+def _actor(actor: Any) -> tuple[str | None, str | None]:
+    """``(user id, name)`` of a forum actor record: the user's, else the app's or the role's name."""
+    if actor.__class__ is not dict:
+        return None, None
+    user = actor.get("user")
+    if user.__class__ is dict:
+        name = user.get("display_name")
+        if name.__class__ is dict:
+            current = name.get("current")
+            name = current.get("value") if current.__class__ is dict else None
+        return _text(user.get("id")), name if name.__class__ is str else None
+    client = actor.get("client")
+    if client.__class__ is dict:
+        name = client.get("display_name")
+        return None, name if name.__class__ is str else None
+    role = actor.get("role")
+    return None, role if role.__class__ is str else None
+
+
+def _content_length(revisions: Any) -> int | None:
+    """Characters of the Marktwin of a post's current revision (None when removed or unknown)."""
+    if revisions.__class__ is not dict:
+        return None
+    last = revisions.get("last")
+    if last.__class__ is not dict:
+        items = revisions.get("items")
+        if items.__class__ is not list or not items:
+            return None
+        last = items[-1]
+        if last.__class__ is not dict:
+            return None
+    content = last.get("content")
+    if content.__class__ is not dict:
+        return None
+    text = content.get("marktwin")
+    return len(text) if text.__class__ is str else None

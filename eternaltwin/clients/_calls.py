@@ -18,27 +18,55 @@ from urllib.parse import quote
 from eternaltwin._parsing import expect_mapping, parse_datetime, require_str
 from eternaltwin._secrets import mask
 from eternaltwin.clients import endpoints
-from eternaltwin.exceptions import InvalidUserIdError, UnexpectedResponseError
+from eternaltwin.exceptions import (
+    InvalidArgumentError,
+    InvalidForumIdError,
+    InvalidUserIdError,
+    UnexpectedResponseError,
+)
 from eternaltwin.responses import Response
 from eternaltwin.tokens import Token
 
 if TYPE_CHECKING:
     from eternaltwin.archive import DinoparcDinoz, DinoparcUser, HammerfestUser, TwinoidUser
+    from eternaltwin.forum import (
+        Announcement,
+        ForumPost,
+        ForumSection,
+        ForumThread,
+        ListingRecords,
+        Page,
+        ServerConfig,
+    )
     from eternaltwin.users import SearchPage, SearchRecords, User
 
 __all__ = [
+    "FORUM_PAGE_LIMIT",
+    "LISTING_MAX",
     "Call",
+    "announcement",
+    "announcements",
     "archive_dinoparc_dinoz",
     "archive_dinoparc_user",
     "archive_hammerfest_user",
     "archive_twinoid_user",
     "auth_self",
+    "check_window",
     "clock",
+    "forum_post",
+    "forum_posts_records",
+    "forum_section",
+    "forum_sections",
+    "forum_thread",
+    "forum_threads_records",
     "get_user",
+    "normalize_id_or_key",
     "normalize_user_id",
+    "normalize_uuid",
     "raw",
     "read_json",
     "search_users",
+    "server_config",
     "token_from_code",
     "token_refresh",
 ]
@@ -53,6 +81,11 @@ _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
 #: server's is not documented).
 SEARCH_PAGE_LIMIT = 100
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+#: Offsets and limits of the forum and announcement listings are unsigned 16-bit integers (spec §4.9).
+LISTING_MAX = 65535
+#: The most items a forum listing declares (spec §11.5): the page size of bulk fetches.
+FORUM_PAGE_LIMIT = 100
+_UUID_EXAMPLE = "a UUID such as '3f1c2a58-7d0b-4e8e-9a51-0b6f4f2d9c11'"
 
 
 def _response(response: Response) -> Response:
@@ -185,6 +218,62 @@ def normalize_user_id(user_id: object) -> str:
         if _UUID.fullmatch(canonical):
             return canonical
     raise InvalidUserIdError(user_id)
+
+
+def normalize_uuid(value: object, what: str) -> str:
+    """The canonical form of the UUID that names a forum post or an announcement.
+
+    Raises
+    ------
+    InvalidForumIdError
+        When ``value`` is not a UUID (a ``uuid.UUID`` or its 36-character form, any case).
+    """
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, str):
+        canonical = value.strip().lower()
+        if _UUID.fullmatch(canonical):
+            return canonical
+    raise InvalidForumIdError(value, what, _UUID_EXAMPLE)
+
+
+def normalize_id_or_key(value: object, what: str, example_key: str) -> str:
+    """A forum section or thread reference: its id in canonical form, or its key as given (stripped).
+
+    The API takes either in the same path segment; a key may be any non-empty text (spec §11.5), so only
+    what cannot be one is refused.
+
+    Raises
+    ------
+    InvalidForumIdError
+        For anything but a ``uuid.UUID`` or a non-empty printable string.
+    """
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if _UUID.fullmatch(text.lower()):
+            return text.lower()
+        if text and text.isprintable():
+            return text
+    raise InvalidForumIdError(value, what, f"{_UUID_EXAMPLE} or a key such as {example_key!r}")
+
+
+def check_window(offset: object, limit: object) -> None:
+    """Refuse an ``offset`` or ``limit`` that a forum or announcement listing cannot take.
+
+    Raises
+    ------
+    InvalidArgumentError
+        Unless both are integers from 0 to 65535 (the API's unsigned 16-bit range, spec §4.9).
+    """
+    for name, value in (("offset", offset), ("limit", limit)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= LISTING_MAX:
+            shown = repr(value) if isinstance(value, int | float | str) else type(value).__name__
+            raise InvalidArgumentError(
+                f"{name} must be an integer from 0 to {LISTING_MAX} (the API's unsigned 16-bit range), "
+                f"not {shown}."
+            )
 
 
 def _segment(value: object) -> str:
@@ -499,3 +588,199 @@ def _parse_clock(response: Response) -> datetime:
 def clock() -> Call[datetime]:
     """``GET /api/v1/clock``: the server's current time."""
     return Call(method="GET", path=endpoints.CLOCK, parse=_parse_clock, action="reading the clock")
+
+
+def _parse_server_config(response: Response) -> ServerConfig:
+    from eternaltwin.forum import ServerConfig
+
+    return _checked(response, "server config", ServerConfig.from_json)
+
+
+def server_config() -> Call[ServerConfig]:
+    """``GET /api/v1/config``: the server's public configuration."""
+    return Call(method="GET", path=endpoints.CONFIG, parse=_parse_server_config, action="reading the config")
+
+
+# -- forum and announcements ------------------------------------------------------------------------
+
+_SECTION = "forum section id or key"
+_THREAD = "forum thread id or key"
+_SECTION_HINT = "a section is named by its id (a UUID) or its key, such as 'en_main'"
+_THREAD_HINT = "a thread is named by its id (a UUID) or its key"
+
+
+def _window_hint(limit: int) -> str:
+    if limit > FORUM_PAGE_LIMIT:
+        return f"limit={limit}: a listing declares at most {FORUM_PAGE_LIMIT} items; ask for fewer"
+    return ""
+
+
+def _parse_sections(response: Response) -> Page[ForumSection]:
+    from eternaltwin.forum import ForumSection, Page
+
+    what = "forum sections"
+    return _checked(response, what, lambda data: Page.from_json(data, what, ForumSection.from_json))
+
+
+def forum_sections() -> Call[Page[ForumSection]]:
+    """``GET /api/v1/forum/sections``: every section (2021: ``{"items": [...]}``; newer: a paged listing)."""
+    return Call(
+        method="GET", path=endpoints.FORUM_SECTIONS, parse=_parse_sections, action="listing forum sections"
+    )
+
+
+def _section_call(section: object, offset: int, limit: int) -> Call[Response]:
+    check_window(offset, limit)
+    reference = normalize_id_or_key(section, _SECTION, "en_main")
+    return Call(
+        method="GET",
+        path=endpoints.FORUM_SECTION.format(section=_segment(reference)),
+        parse=_response,
+        params={"offset": offset, "limit": limit},
+        action=f"reading forum section {reference!r}",
+        hint=_window_hint(limit) or _SECTION_HINT,
+    )
+
+
+def _parse_section(response: Response) -> ForumSection:
+    from eternaltwin.forum import ForumSection
+
+    return _checked(response, "forum section", ForumSection.from_json)
+
+
+def forum_section(section: object, offset: int = 0, limit: int = 20) -> Call[ForumSection]:
+    """``GET /api/v1/forum/sections/{id or key}?offset&limit``: a section with a page of its threads.
+
+    Raises
+    ------
+    InvalidForumIdError, InvalidArgumentError
+        Before any request.
+    """
+    return _section_call(section, offset, limit).parsed(_parse_section)
+
+
+def forum_threads_records(section: object, offset: int, limit: int) -> Call[ListingRecords]:
+    """A page of a section's threads as checked JSON records (for bulk readers)."""
+    from eternaltwin.forum import ListingRecords
+
+    def parse(response: Response) -> ListingRecords:
+        return _checked(
+            response, "forum section", lambda data: ListingRecords.from_json(data, "threads", "forum section")
+        )
+
+    return _section_call(section, offset, limit).parsed(parse)
+
+
+def _thread_call(thread: object, offset: int, limit: int) -> Call[Response]:
+    check_window(offset, limit)
+    reference = normalize_id_or_key(thread, _THREAD, "en_welcome")
+    return Call(
+        method="GET",
+        path=endpoints.FORUM_THREAD.format(thread=_segment(reference)),
+        parse=_response,
+        params={"offset": offset, "limit": limit},
+        action=f"reading forum thread {reference!r}",
+        hint=_window_hint(limit) or _THREAD_HINT,
+    )
+
+
+def _parse_thread(response: Response) -> ForumThread:
+    from eternaltwin.forum import ForumThread
+
+    return _checked(response, "forum thread", ForumThread.from_json)
+
+
+def forum_thread(thread: object, offset: int = 0, limit: int = 10) -> Call[ForumThread]:
+    """``GET /api/v1/forum/threads/{id or key}?offset&limit``: a thread with a page of its posts.
+
+    Raises
+    ------
+    InvalidForumIdError, InvalidArgumentError
+        Before any request.
+    """
+    return _thread_call(thread, offset, limit).parsed(_parse_thread)
+
+
+def forum_posts_records(thread: object, offset: int, limit: int) -> Call[ListingRecords]:
+    """A page of a thread's posts as checked JSON records (for bulk readers)."""
+    from eternaltwin.forum import ListingRecords
+
+    def parse(response: Response) -> ListingRecords:
+        return _checked(
+            response, "forum thread", lambda data: ListingRecords.from_json(data, "posts", "forum thread")
+        )
+
+    return _thread_call(thread, offset, limit).parsed(parse)
+
+
+def _parse_post(response: Response) -> ForumPost:
+    from eternaltwin.forum import ForumPost
+
+    return _checked(response, "forum post", ForumPost.from_json)
+
+
+def forum_post(post_id: object) -> Call[ForumPost]:
+    """``GET /api/v1/forum/posts/{id}``: a post with its revisions and its thread.
+
+    Raises
+    ------
+    InvalidForumIdError
+        When ``post_id`` is not a UUID (before any request).
+    """
+    canonical = normalize_uuid(post_id, "forum post id")
+    return Call(
+        method="GET",
+        path=endpoints.FORUM_POST.format(post_id=canonical),
+        parse=_parse_post,
+        action=f"reading forum post {canonical}",
+    )
+
+
+def _parse_announcements(response: Response) -> Page[Announcement]:
+    from eternaltwin.forum import Announcement, Page
+
+    return _checked(
+        response, "announcements", lambda data: Page.from_json(data, "announcements", Announcement.from_json)
+    )
+
+
+def announcements(offset: int = 0, limit: int = 20) -> Call[Page[Announcement]]:
+    """``GET /api/v1/announcements?offset&limit``: a page of announcements, most recent first.
+
+    Raises
+    ------
+    InvalidArgumentError
+        Before any request.
+    """
+    check_window(offset, limit)
+    return Call(
+        method="GET",
+        path=endpoints.ANNOUNCEMENTS,
+        parse=_parse_announcements,
+        params={"offset": offset, "limit": limit},
+        action="listing announcements",
+        hint=_window_hint(limit),
+    )
+
+
+def _parse_announcement(response: Response) -> Announcement:
+    from eternaltwin.forum import Announcement
+
+    return _checked(response, "announcement", Announcement.from_json)
+
+
+def announcement(announcement_id: object) -> Call[Announcement]:
+    """``GET /api/v1/announcements/{id}``.
+
+    Raises
+    ------
+    InvalidForumIdError
+        When the id is not a UUID (before any request).
+    """
+    canonical = normalize_uuid(announcement_id, "announcement id")
+    return Call(
+        method="GET",
+        path=endpoints.ANNOUNCEMENT.format(announcement_id=canonical),
+        parse=_parse_announcement,
+        action=f"reading announcement {canonical}",
+    )

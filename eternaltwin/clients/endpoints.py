@@ -8,10 +8,17 @@ semantics, so a url of ``https://eternaltwin.org/api/v1/`` still reaches
 from __future__ import annotations
 
 __all__ = [
+    "ANNOUNCEMENT",
+    "ANNOUNCEMENTS",
     "AUTHORIZATION",
     "CLOCK",
+    "CONFIG",
     "DINOPARC_DINOZ",
     "DINOPARC_USER",
+    "FORUM_POST",
+    "FORUM_SECTION",
+    "FORUM_SECTIONS",
+    "FORUM_THREAD",
     "HAMMERFEST_USER",
     "SELF",
     "TOKEN",
@@ -41,3 +48,17 @@ DINOPARC_USER = "/api/v1/archive/dinoparc/{server}/users/{user_id}"
 DINOPARC_DINOZ = "/api/v1/archive/dinoparc/{server}/dinoz/{dinoz_id}"
 #: An archived Twinoid account.
 TWINOID_USER = "/api/v1/archive/twinoid/users/{user_id}"
+#: The server's public configuration (forum paging defaults).
+CONFIG = "/api/v1/config"
+#: Every forum section.
+FORUM_SECTIONS = "/api/v1/forum/sections"
+#: One forum section by id or key, with a page of its threads (``offset``, ``limit``).
+FORUM_SECTION = "/api/v1/forum/sections/{section}"
+#: One forum thread by id or key, with a page of its posts (``offset``, ``limit``).
+FORUM_THREAD = "/api/v1/forum/threads/{thread}"
+#: One forum post by id, with its revisions and thread.
+FORUM_POST = "/api/v1/forum/posts/{post_id}"
+#: A page of announcements, most recent first (``offset``, ``limit``).
+ANNOUNCEMENTS = "/api/v1/announcements"
+#: One announcement by id.
+ANNOUNCEMENT = "/api/v1/announcements/{announcement_id}"

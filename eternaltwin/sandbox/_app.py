@@ -1,5 +1,6 @@
-"""The Starlette application: the routes of ``_api`` (spec §4), ``_oauth`` (spec §5) and ``_pages``,
-assembled over an in-memory store, with the error handlers and middleware they share."""
+"""The Starlette application: the routes of ``_api`` (spec §4), ``_forum_api`` (spec §4.9, §11.5),
+``_oauth`` (spec §5) and ``_pages``, assembled over an in-memory store, with the error handlers and
+middleware they share."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from eternaltwin.sandbox import _choices
 from eternaltwin.sandbox._api import api_routes
 from eternaltwin.sandbox._clock import VirtualClock
 from eternaltwin.sandbox._config import ConfigLike, SandboxConfig
+from eternaltwin.sandbox._forum_api import forum_routes
 from eternaltwin.sandbox._http import error_response, logger
 from eternaltwin.sandbox._limits import BodyLimitMiddleware
 from eternaltwin.sandbox._oauth import oauth_routes
@@ -123,7 +125,7 @@ def create_app(
         Middleware(BodyLimitMiddleware, limit=_choices.MAX_BODY_BYTES, on_abandoned=state.note_abandoned)
     )
     app = Starlette(
-        routes=[*page_routes(), *oauth_routes(), *api_routes()],
+        routes=[*page_routes(), *oauth_routes(), *api_routes(), *forum_routes()],
         middleware=middleware,
         exception_handlers={HTTPException: _http_exception, Exception: _internal_error},
     )

@@ -309,3 +309,69 @@ POPULATION_PASSWORD_IS_USERNAME: Final = True
 # §4.7: GET /api/v1/config in 2021 (values of the default config).
 FORUM_THREADS_PER_PAGE: Final = 20
 FORUM_POSTS_PER_PAGE: Final = 10
+
+# --------------------------------------------------------------------------------------------------
+# Forum and announcements (§4.9, §11.5, §11.6)
+# --------------------------------------------------------------------------------------------------
+
+# §4.9: offset and limit of the forum and announcement listings are unsigned 16-bit integers; anything
+# else (negative, signed, not decimal, repeated, above 65535) is 422 InvalidQueryParameters.
+FORUM_MAX_QUERY_VALUE: Final = 65535
+# §11.5: the listing types declare at most 100 items, which 2021 does not enforce when it writes a reply.
+# The sandbox serves at most this many items and echoes the limit as it was asked (like 2021).
+FORUM_MAX_LISTED_ITEMS: Final = 100
+# §11.5: a section or thread is named by a lowercase UUID or a key. 2021's keys are any text, so its
+# 422 InvalidSectionIdOrKey / InvalidThreadIdOrKey can hardly happen; the sandbox accepts keys that match
+# this pattern (what configuration keys look like) and answers 422 for anything that is neither.
+FORUM_KEY_PATTERN: Final = r"[A-Za-z0-9_-]{1,64}"
+# §11.5: 2021 lists sections as {"items": [...]}; newer servers as {offset, limit, count, items}. The
+# sandbox answers the 2021 shape when False, the paged one when True.
+FORUM_SECTIONS_PAGED: Final = False
+# §11.5: GET /forum/posts/{id} answers a listing of revisions; the 2021 handler reads no query (it is
+# commented out). The sandbox lists them all from offset 0, at most FORUM_MAX_LISTED_ITEMS.
+FORUM_POST_REVISIONS_LIMIT: Final = FORUM_MAX_LISTED_ITEMS
+# Orders (2021 Postgres store, E:packages/forum-pg/src/lib/index.mts and E:crates/forum_store/src/pg.rs):
+# sections by ctime, key, id (seeded sections get increasing ctimes, so they keep their seed order);
+# threads of a section by the time of their last post, newest first (then id); posts oldest first.
+# §11.6: announcements most recent first (E: AnnouncementService docs), then id.
+# §11.6: the 2021 route does not check the id of GET /announcements/{id}: the sandbox answers 404
+# AnnouncementNotFound for anything it does not know, a UUID or not.
+# §11.5 ForumSectionSelf: an administrator's self.roles is ["Administrator"], a user granted a role in the
+# section has it ("Moderator"), everyone else []. The forum routes authenticate like every /api/v1 route.
+
+# §7.2: sections come from [seed.forum_section.KEY] (display_name, locale). Without any, these are seeded:
+# one per locale that 2021 knows (E:packages/core/src/lib/core/locale-id.mts: de-DE, en-US, eo, es-SP,
+# fr-FR; §11.5 names four of them). (key, display name, locale).
+FORUM_DEFAULT_SECTIONS: Final = (
+    ("en_main", "Sandbox forum (en-US)", "en-US"),
+    ("fr_main", "Forum du bac à sable (fr-FR)", "fr-FR"),
+    ("es_main", "Foro del arenero (es-SP)", "es-SP"),
+    ("de_main", "Sandkasten-Forum (de-DE)", "de-DE"),
+    ("eo_main", "Sablokesta forumo (eo)", "eo"),
+)
+# §11.5: the locales a section may have (null too).
+FORUM_LOCALES: Final = ("de-DE", "en-US", "eo", "es-SP", "fr-FR")
+# No spec: when the sections were created (seeded sections are 1 ms apart, in seed order).
+FORUM_SECTIONS_CTIME: Final = "2010-01-01T00:00:00.000Z"
+# No spec: with the demo users, a few demo threads dated at start-up (en_welcome and fr_welcome, pinned and
+# announced; en_rules, pinned and locked; one in es-SP and de-DE), bob moderating en_main (granted by
+# alice). Posts are written by UserForumActors; a moderator's note by an anonymous RoleForumActor.
+# §11.5: content is {marktwin, html}; the sandbox writes a small Marktwin subset (paragraphs, line breaks,
+# **strong**) and renders it with everything else escaped, so its HTML never carries markup from a post.
+# §11.6: an announcement's locale is its section's, "en-US" for a section without one (2021's Announcement
+# locale is not nullable).
+
+# No spec: generated forum content (`--population N`). Deterministic: one random.Random seeded with this
+# constant draws every thread and post, for the same users; content (text, revisions) is drawn from each
+# post's own seed when served. N // FORUM_USERS_PER_THREAD threads, spread over the sections by locale,
+# opened in [POPULATION_FIRST_YEAR, POPULATION_LAST_YEAR) by users drawn with a skew (a few post a lot).
+FORUM_SEED: Final = "eternaltwin-sandbox-forum-v1"
+FORUM_USERS_PER_THREAD: Final = 10
+FORUM_PINNED_RATE: Final = 0.03
+FORUM_LOCKED_RATE: Final = 0.08
+FORUM_LONG_THREAD_RATE: Final = 0.02  # threads of more than 100 posts (several pages)
+FORUM_EDITED_RATE: Final = 0.10  # posts with more than one revision
+FORUM_DELETED_RATE: Final = 0.01  # posts whose last revision removed the text (content null)
+FORUM_MODERATED_RATE: Final = 0.01  # posts whose last revision carries a moderator's note
+# One announcement per this many generated users (at least one), on generated pinned threads.
+FORUM_USERS_PER_ANNOUNCEMENT: Final = 2000

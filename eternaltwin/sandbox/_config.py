@@ -1,8 +1,8 @@
 """Seeds and options for the sandbox: from the real server's TOML (``[seed.app.*]``, ``[seed.user.*]``),
 from a ``[sandbox]`` table of its own, or demo data.
 
-Of the real server's tables only ``seed.app`` and ``seed.user`` are read (spec §7.2); every other table
-(``[backend]``, ``[frontend]``, ``[postgres]``, ``[seed.forum_section.*]``, ...) is ignored. The
+Of the real server's tables only ``seed.app``, ``seed.user`` and ``seed.forum_section`` are read (spec
+§7.2); every other table (``[backend]``, ``[frontend]``, ``[postgres]``, ...) is ignored. The
 ``[sandbox]`` table, which the real server does not have, holds :class:`ServerOptions`. A malformed entry
 is refused with a :class:`SandboxConfigError` naming the table and the key.
 """
@@ -12,12 +12,13 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, TypeAlias, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from eternaltwin.sandbox import _choices
+from eternaltwin.sandbox._forum import SectionSeed, is_forum_key
 from eternaltwin.sandbox._validation import is_display_name, is_oauth_client_display_name, is_username
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
 
 _APP_KEYS = ("display_name", "uri", "oauth_callback", "secret")
 _USER_KEYS = ("username", "password", "display_name", "is_administrator")
+_SECTION_KEYS = ("display_name", "locale")
 # Names from the 2021 `[clients.*]` format (spec §7.1), to hint at the rename.
 _RENAMED_APP_KEYS = {"app_uri": "uri", "callback_uri": "oauth_callback"}
 _MAX_PASSWORD_BYTES = 256
@@ -219,6 +221,9 @@ class SandboxConfig:
         Where the config came from, for messages.
     options : ServerOptions
         The ``[sandbox]`` table (defaults when absent).
+    forum_sections : tuple of SectionSeed
+        The forum sections of ``[seed.forum_section.KEY]``; when there are none, the sandbox seeds
+        ``_choices.FORUM_DEFAULT_SECTIONS``.
     """
 
     apps: tuple[AppSeed, ...]
@@ -226,6 +231,7 @@ class SandboxConfig:
     demo: bool = False
     source: str = "<demo>"
     options: ServerOptions = field(default_factory=ServerOptions)
+    forum_sections: tuple[SectionSeed, ...] = ()
 
     @classmethod
     def demo_config(cls) -> SandboxConfig:
@@ -278,7 +284,12 @@ class SandboxConfig:
         if not apps:
             apps = (_demo_app(),)
         options = ServerOptions.from_table(source, data["sandbox"]) if "sandbox" in data else ServerOptions()
-        return cls(apps=apps, users=users, demo=False, source=source, options=options)
+        sections = tuple(
+            _read_section(source, key, table) for key, table in _tables(source, seed, "forum_section").items()
+        )
+        return cls(
+            apps=apps, users=users, demo=False, source=source, options=options, forum_sections=sections
+        )
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> SandboxConfig:
@@ -333,7 +344,7 @@ class SandboxConfig:
             else _url(self.source, where, "oauth_callback", redirect_uri)
         )
         app = AppSeed(first.name, first.display_name, first.uri, callback, first.secret)
-        return SandboxConfig((app, *self.apps[1:]), self.users, self.demo, self.source, self.options)
+        return replace(self, apps=(app, *self.apps[1:]))
 
 
 #: What ``Sandbox(config=...)`` and ``create_app(config)`` accept.
@@ -473,3 +484,25 @@ def _read_user(source: str, name: str, table: Mapping[str, Any]) -> UserSeed:
             raise SandboxConfigError(f"{source}: [{where}] key 'is_administrator' must be a boolean")
         is_administrator = value
     return UserSeed(name, username, password, display_name, is_administrator)
+
+
+def _read_section(source: str, key: str, table: Mapping[str, Any]) -> SectionSeed:
+    where = f"seed.forum_section.{key}"
+    _check_keys(source, where, table, _SECTION_KEYS, ("display_name",))
+    if not is_forum_key(key):
+        raise SandboxConfigError(
+            f"{source}: [{where}] the table name is the section's key and must match "
+            f"^{_choices.FORUM_KEY_PATTERN}$"
+        )
+    display_name = _string(source, where, "display_name", table["display_name"]).strip()
+    if not 2 <= len(display_name) <= 64:
+        raise SandboxConfigError(f"{source}: [{where}] key 'display_name' must have 2 to 64 characters")
+    locale: str | None = None
+    if "locale" in table:
+        locale = _string(source, where, "locale", table["locale"])
+        if locale not in _choices.FORUM_LOCALES:
+            raise SandboxConfigError(
+                f"{source}: [{where}] key 'locale' must be one of {', '.join(_choices.FORUM_LOCALES)}: "
+                f"{locale!r}"
+            )
+    return SectionSeed(key, display_name, locale)

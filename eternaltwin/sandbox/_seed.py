@@ -6,7 +6,9 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from eternaltwin.sandbox import _choices
 from eternaltwin.sandbox._config import SandboxConfig, ServerOptions
+from eternaltwin.sandbox._forum import default_sections, seed_forum
 from eternaltwin.sandbox._population import generate_population, random_uuid
 from eternaltwin.sandbox._store import ArchivedAccount, GameKind, Store, User
 
@@ -148,6 +150,14 @@ def seed_store(
             )
             if owner is not None and owner in by_username:
                 store.link(by_username[owner], account, now + timedelta(milliseconds=1))
-    if population:
-        generate_population(population, store)
+    generated = generate_population(population, store) if population else []
+    demo = [by_username[name] for name, *_ in _choices.DEMO_USERS if name in by_username]
+    seed_forum(
+        store.forum,
+        config.forum_sections or default_sections(),
+        [*by_username.values(), *generated],
+        demo=demo if config.demo else (),
+        now=now,
+        population=population,
+    )
     return store, apps, users

@@ -18,6 +18,7 @@ from typing import Literal, Protocol, TypeVar
 
 from eternaltwin.sandbox import _choices
 from eternaltwin.sandbox._errors import ApiError
+from eternaltwin.sandbox._forum import Forum
 from eternaltwin.sandbox._secrets import HashedSecret, check_plain, spend_one_hash
 
 __all__ = [
@@ -265,6 +266,7 @@ class Store:
         self.access_tokens: OrderedDict[str, AccessToken] = OrderedDict()
         self.refresh_tokens: OrderedDict[str, RefreshToken] = OrderedDict()
         self.archives: dict[tuple[GameKind, str, str], ArchivedAccount] = {}
+        self.forum = Forum()  # sections, threads, posts, announcements (see _forum)
 
     # ---------------------------------------------------------------------------------------- users
 

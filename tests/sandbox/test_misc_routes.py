@@ -39,7 +39,7 @@ def test_config_route(sandbox_http: httpx.Client) -> None:
 
 
 def test_unknown_route_is_json_404(sandbox_http: httpx.Client) -> None:
-    response = sandbox_http.get("/api/v1/forum/sections")
+    response = sandbox_http.get("/api/v1/forum/nothing-here")
     assert response.status_code == 404 and response.json() == {"error": "NotFound"}
 
 

@@ -32,9 +32,12 @@ from eternaltwin.states import State
 from eternaltwin.tokens import Token
 
 if TYPE_CHECKING:
+    from eternaltwin.clients.abc.announcements import AnnouncementClientABC
     from eternaltwin.clients.abc.archive import ArchiveClientABC
     from eternaltwin.clients.abc.clock import ClockClientABC
+    from eternaltwin.clients.abc.forum import ForumClientABC
     from eternaltwin.clients.abc.users import UserClientABC
+    from eternaltwin.forum import ServerConfig
     from eternaltwin.responses import Response
     from eternaltwin.users import SearchPage, SearchRecords, User
 
@@ -124,6 +127,8 @@ class ClientABC:
     _user_client_class: ClassVar[type[UserClientABC]]
     _archive_client_class: ClassVar[type[ArchiveClientABC]]
     _clock_client_class: ClassVar[type[ClockClientABC]]
+    _forum_client_class: ClassVar[type[ForumClientABC]]
+    _announcement_client_class: ClassVar[type[AnnouncementClientABC]]
 
     #: The options this client was built with, checked (one object: see :mod:`eternaltwin.config`).
     settings: ConnectionSettings
@@ -224,6 +229,8 @@ class ClientABC:
         self.users = self._user_client_class(self)
         self.archive = self._archive_client_class(self)
         self.clock = self._clock_client_class(self)
+        self.forum = self._forum_client_class(self)
+        self.announcements = self._announcement_client_class(self)
 
     # -- credentials --------------------------------------------------------------------------------
 
@@ -479,6 +486,16 @@ class ClientABC:
             When the token has no refresh token.
         """
         return self._flow(_calls.token_refresh(token))
+
+    @operation
+    def server_config(self) -> Flow[ServerConfig]:
+        """The server's public configuration (``GET /api/v1/config``): the forum's paging defaults.
+
+        Returns
+        -------
+        ServerConfig
+        """
+        return self._flow(_calls.server_config())
 
     # -- typed operations: models in, models out (what User's classmethods delegate to) -------------
 

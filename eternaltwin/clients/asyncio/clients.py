@@ -15,8 +15,10 @@ from eternaltwin.clients._flows import Sleep, UserPages, to_response, transport_
 from eternaltwin.clients._operations import AsyncSender
 from eternaltwin.clients._transports import async_transport
 from eternaltwin.clients.abc.clients import ClientABC
+from eternaltwin.clients.asyncio.announcements import AnnouncementClient
 from eternaltwin.clients.asyncio.archive import ArchiveClient
 from eternaltwin.clients.asyncio.clock import ClockClient
+from eternaltwin.clients.asyncio.forum import ForumClient
 from eternaltwin.clients.asyncio.users import UserClient
 from eternaltwin.config import resolve_backend
 
@@ -62,9 +64,13 @@ class Eternaltwin(AsyncSender, ClientABC):
     _user_client_class = UserClient
     _archive_client_class = ArchiveClient
     _clock_client_class = ClockClient
+    _forum_client_class = ForumClient
+    _announcement_client_class = AnnouncementClient
     users: UserClient
     archive: ArchiveClient
     clock: ClockClient
+    forum: ForumClient
+    announcements: AnnouncementClient
     _http: httpx.AsyncClient | None = None
     _http_loop: asyncio.AbstractEventLoop | None = None
 

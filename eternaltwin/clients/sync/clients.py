@@ -13,8 +13,10 @@ from eternaltwin.clients._flows import Sleep, UserPages, to_response, transport_
 from eternaltwin.clients._operations import SyncSender
 from eternaltwin.clients._transports import pool_limits, tls_context
 from eternaltwin.clients.abc.clients import ClientABC
+from eternaltwin.clients.sync.announcements import AnnouncementClient
 from eternaltwin.clients.sync.archive import ArchiveClient
 from eternaltwin.clients.sync.clock import ClockClient
+from eternaltwin.clients.sync.forum import ForumClient
 from eternaltwin.clients.sync.users import UserClient
 
 if TYPE_CHECKING:
@@ -45,9 +47,13 @@ class Eternaltwin(SyncSender, ClientABC):
     _user_client_class = UserClient
     _archive_client_class = ArchiveClient
     _clock_client_class = ClockClient
+    _forum_client_class = ForumClient
+    _announcement_client_class = AnnouncementClient
     users: UserClient
     archive: ArchiveClient
     clock: ClockClient
+    forum: ForumClient
+    announcements: AnnouncementClient
     _http: httpx.Client | None = None
 
     def _setup(self, *args: Any, **kwargs: Any) -> None:
