@@ -9,13 +9,20 @@ Loading:
    tokens) carry it through :class:`eternaltwin._repr.RichRepr` and need nothing;
 3. configures connections, when none are configured yet, from the ``ETERNALTWIN_*`` environment variables
    or else from ``./eternaltwin.toml``, and says in one line which aliases it found;
-4. lets script-style ``asyncio.run(main())`` run in a cell: when the cell runs inside an event loop (as in
-   Jupyter kernels) that loop is patched with nest-asyncio. That patch is skipped on Python 3.14 and later,
-   where it is known to break, and on loops it does not support (uvloop), with a one-line note. Nothing in
-   the kit depends on it: its sync API never runs on the notebook's loop.
+4. lets script-style ``asyncio.run(main())`` run in a cell. In a Jupyter kernel the cell already runs
+   inside the kernel's event loop, where the standard ``asyncio.run`` refuses to start. The extension
+   wraps ``asyncio.run`` so that a call made by a cell's code while that loop runs does what it does in a
+   script: ``main()`` runs on a new event loop, closed afterwards, here in a worker thread while the cell
+   waits (an interruption cancels it). Every other call (another thread, no running loop) goes straight
+   to the original, with the same arguments (``loop_factory`` included). Nothing else of asyncio is
+   touched: no loop, task class or policy is patched, so libraries beside the kit (a uvicorn server in a
+   thread, say) run as without the extension, on every Python. Objects bound to the notebook's loop (made
+   by cells that ``await``) cannot be used on the new loop; such an error gets a note saying to write
+   ``await main()`` instead. (The kit's async connections close the pools they opened on a loop when it
+   ends.) If nest-asyncio already patched asyncio, the extension leaves ``asyncio.run`` to it.
 
-Loading twice is harmless. Unloading removes the magics, the formatters, the event hook and stops a
-sandbox started by ``%eternaltwin sandbox``; it does not undo nest-asyncio (which cannot be undone) nor the
+Loading twice is harmless. Unloading removes the magics, the formatters, the event hook, puts back the
+original ``asyncio.run`` and stops a sandbox started by ``%eternaltwin sandbox``; it does not undo the
 connection configuration (which belongs to the user's session by then).
 """
 
@@ -23,22 +30,25 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sys
+import threading
 import weakref
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from eternaltwin import display
+from eternaltwin._sync import run_in_thread
 from eternaltwin.magics import EternaltwinMagics
 
 __all__ = ["load", "unload"]
 
 #: The configuration file looked for in the working directory.
 CONFIG_FILE = "eternaltwin.toml"
-#: nest-asyncio is known to break on these Pythons: the patch is skipped there.
-NEST_ASYNCIO_BREAKS = sys.version_info >= (3, 14)
 _PREFIX = "eternaltwin:"
+T = TypeVar("T")
 
 
 @dataclass
@@ -77,9 +87,10 @@ def load(ipython: Any) -> None:
             state.formatters.append((bundles, cls, bundles.for_type(cls, _bundle)))
             state.formatters.append((plain, cls, plain.for_type(cls, _pretty)))
     print(_configure())
-    state.hook = _patch_running_loop
+    state.hook = _mark_cell_thread
     ipython.events.register("pre_run_cell", state.hook)
-    _patch_running_loop()
+    _mark_cell_thread()
+    _install_cell_run()
 
 
 def unload(ipython: Any) -> None:
@@ -109,6 +120,8 @@ def unload(ipython: Any) -> None:
             formatter.for_type(cls, previous)
     if state.hook is not None:
         ipython.events.unregister("pre_run_cell", state.hook)
+    if not _loaded:
+        _uninstall_cell_run()
     display.set_style("html")
 
 
@@ -162,25 +175,91 @@ def _note(message: str) -> None:
         print(f"{_PREFIX} {message}")
 
 
-def _patch_running_loop(*_: Any) -> None:
-    """Apply nest-asyncio to the running event loop, where that is known to be safe (once per loop)."""
+# -- asyncio.run in a cell -------------------------------------------------------------------------------
+
+#: The threads that run cells (marked before each cell; thread-local, so a new thread is never marked).
+_cells = threading.local()
+#: What ``asyncio.run`` was before :func:`_install_cell_run` replaced it; every call that does not divert
+#: goes there (also from code that kept a reference to :func:`_cell_run` after unloading, as uvicorn does).
+_original_run: Callable[..., Any] = asyncio.run
+#: The keyword arguments of ``asyncio.run`` besides ``debug``.
+_RUN_OPTIONS = frozenset({"loop_factory"} if sys.version_info >= (3, 12) else ())
+_DIFFERENT_LOOP = re.compile(r"different (event )?loop")
+DIFFERENT_LOOP_NOTE = (
+    f"{_PREFIX} asyncio.run() in a cell runs main() on a new event loop in another thread, as a script "
+    "would, and objects made on the notebook's loop (by cells that await) cannot be used there: "
+    "write `await main()` in the cell instead."
+)
+
+
+def _mark_cell_thread(*_: Any) -> None:
+    """``pre_run_cell`` hook: the thread about to run a cell is one whose ``asyncio.run`` calls divert."""
+    _cells.marked = True
+
+
+def _install_cell_run() -> None:
+    """Put :func:`_cell_run` in place of ``asyncio.run`` (once; not over nest-asyncio's patch)."""
+    global _original_run
+    if asyncio.run is _cell_run:
+        return
+    if getattr(asyncio, "_nest_patched", False):
+        _note("asyncio is patched by nest-asyncio already: asyncio.run() in cells is left to it.")
+        return
+    _original_run = asyncio.run
+    asyncio.run = _cell_run
+
+
+def _uninstall_cell_run() -> None:
+    """Put the original ``asyncio.run`` back, unless something replaced :func:`_cell_run` since."""
+    if asyncio.run is _cell_run:
+        asyncio.run = _original_run
+
+
+def _diverts() -> bool:
+    """Whether an ``asyncio.run`` call made here runs in a worker: from a cell, inside a running loop."""
+    if not _loaded or not getattr(_cells, "marked", False):
+        return False
     try:
-        loop = asyncio.get_running_loop()
+        asyncio.get_running_loop()
     except RuntimeError:
-        return  # no loop in this cell: asyncio.run() works as it is
-    if getattr(loop, "_nest_patched", False):
-        return
-    if NEST_ASYNCIO_BREAKS:
-        _note(
-            "nest-asyncio is skipped on Python 3.14+: use top-level await instead of asyncio.run() in cells."
-        )
-        return
-    if not isinstance(loop, asyncio.BaseEventLoop):
-        _note(f"nest-asyncio does not support {type(loop).__name__}: use top-level await, not asyncio.run().")
-        return
+        return False
+    return True
+
+
+def _cell_run(main: Coroutine[Any, Any, T], *, debug: bool | None = None, **options: Any) -> T:
+    """``asyncio.run`` as the extension installs it: a cell's call inside the kernel's loop runs in a worker.
+
+    Parameters
+    ----------
+    main : coroutine
+        What to run.
+    debug : bool, optional
+        The event loop's debug mode.
+    **options
+        ``loop_factory`` (Python 3.12+), as for :func:`asyncio.run`.
+
+    Returns
+    -------
+    What ``main`` returns.
+
+    Raises
+    ------
+    RuntimeError, ValueError, TypeError
+        As :func:`asyncio.run` would, and whatever ``main`` raises.
+    """
+    if not _diverts() or not options.keys() <= _RUN_OPTIONS:
+        # Not a cell's call inside the kernel's loop (or an argument the original refuses): as without us.
+        return _original_run(main, debug=debug, **options)  # type: ignore[no-any-return]
+    if not asyncio.iscoroutine(main):
+        raise ValueError(f"a coroutine was expected, got {main!r}")
     try:
-        import nest_asyncio
-    except ImportError:
-        _note("pip install nest-asyncio to run asyncio.run() in cells; top-level await works without it.")
-        return
-    nest_asyncio.apply(loop)
+        return run_in_thread(
+            lambda: main,
+            debug=debug,
+            loop_factory=options.get("loop_factory"),
+            name="eternaltwin-asyncio-run",
+        )
+    except (RuntimeError, ValueError) as error:
+        if _DIFFERENT_LOOP.search(str(error)) and DIFFERENT_LOOP_NOTE not in getattr(error, "__notes__", ()):
+            error.add_note(DIFFERENT_LOOP_NOTE)
+        raise

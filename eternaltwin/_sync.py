@@ -18,9 +18,10 @@ import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, Generic, TypeVar
 
-__all__ = ["run_sync"]
+__all__ = ["run_in_thread", "run_sync"]
 
 T = TypeVar("T")
+LoopFactory = Callable[[], asyncio.AbstractEventLoop]
 
 
 def run_sync(coro_factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
@@ -45,21 +46,66 @@ def run_sync(coro_factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
         asyncio.get_running_loop()
     except RuntimeError:
         return _run(coro_factory)
-    return _WorkerRun(coro_factory).result()
+    return run_in_thread(coro_factory)
 
 
-def _run(coro_factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    # asyncio.Runner rather than asyncio.run, which nest-asyncio replaces (when a notebook applied it) by a
-    # version that reuses or leaves open the thread's loop; a Runner always makes and closes its own.
-    with asyncio.Runner() as runner:
+def run_in_thread(
+    coro_factory: Callable[[], Coroutine[Any, Any, T]],
+    *,
+    debug: bool | None = None,
+    loop_factory: LoopFactory | None = None,
+    name: str = "eternaltwin-run-sync",
+) -> T:
+    """Run the coroutine on a new event loop in a worker thread, wait for it and give back its result.
+
+    Parameters
+    ----------
+    coro_factory : callable
+        Called once, with no arguments, on the worker thread; returns the coroutine.
+    debug, loop_factory
+        Passed to :class:`asyncio.Runner`.
+    name : str
+        The worker thread's name.
+
+    Returns
+    -------
+    The coroutine's result (its error is raised again here).
+
+    Notes
+    -----
+    The worker gets a copy of the caller's context variables. If the wait is interrupted
+    (``KeyboardInterrupt`` in a notebook), the coroutine is cancelled and the worker joined before the
+    interruption propagates.
+    """
+    return _WorkerRun(coro_factory, debug=debug, loop_factory=loop_factory, name=name).result()
+
+
+def _run(
+    coro_factory: Callable[[], Coroutine[Any, Any, T]],
+    debug: bool | None = None,
+    loop_factory: LoopFactory | None = None,
+) -> T:
+    # asyncio.Runner rather than asyncio.run, which nest-asyncio replaces (when a notebook or a library
+    # applied it) by a version that reuses or leaves open the thread's loop, and that has no loop_factory
+    # on Python 3.12+; a Runner always makes and closes its own.
+    with asyncio.Runner(debug=debug, loop_factory=loop_factory) as runner:
         return runner.run(coro_factory())
 
 
 class _WorkerRun(Generic[T]):
     """One coroutine on a private loop in a worker thread."""
 
-    def __init__(self, coro_factory: Callable[[], Coroutine[Any, Any, T]]) -> None:
+    def __init__(
+        self,
+        coro_factory: Callable[[], Coroutine[Any, Any, T]],
+        *,
+        debug: bool | None = None,
+        loop_factory: LoopFactory | None = None,
+        name: str = "eternaltwin-run-sync",
+    ) -> None:
         self._factory = coro_factory
+        self._debug = debug
+        self._loop_factory = loop_factory
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[Any] | None = None
         self._started = threading.Event()
@@ -67,13 +113,11 @@ class _WorkerRun(Generic[T]):
         self._value: T | None = None
         self._error: BaseException | None = None
         context = contextvars.copy_context()
-        self._thread = threading.Thread(
-            target=context.run, args=(self._run,), name="eternaltwin-run-sync", daemon=True
-        )
+        self._thread = threading.Thread(target=context.run, args=(self._run,), name=name, daemon=True)
 
     def _run(self) -> None:
         try:
-            _run(self._main)
+            _run(self._main, self._debug, self._loop_factory)
         except BaseException as error:  # re-raised on the caller's thread
             self._error = error
         finally:

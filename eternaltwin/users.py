@@ -462,7 +462,8 @@ class User(RichRepr):
         item lacks fields. Works in scripts and in notebooks alike. See
         :func:`eternaltwin.pandas.search_frame` for the parameters, columns and errors.
         """
-        # The second hook up from this module, on purpose: frames sit above the model and import pandas.
+        # The one import from this module up a layer, a deliberate hook: frames sit above the model and
+        # import pandas, so they are reached only when called.
         from eternaltwin.pandas import search_frame
 
         return search_frame(

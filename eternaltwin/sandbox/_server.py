@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import socket
 import threading
@@ -214,8 +215,8 @@ class Sandbox:
             )
             server = uvicorn.Server(config)
             thread = threading.Thread(
-                target=server.run,
-                kwargs={"sockets": [sock]},
+                target=_serve,
+                args=(server, sock),
                 name=f"eternaltwin-sandbox-{self.port}",
                 daemon=True,
             )
@@ -254,3 +255,14 @@ class Sandbox:
     def __repr__(self) -> str:
         where = self.url if self.port else f"http://{self.host}:<unbound>"
         return f"<Sandbox {where} users={len(self.store.users)} {'running' if self.running else 'stopped'}>"
+
+
+def _serve(server: uvicorn.Server, sock: socket.socket) -> None:
+    """The server thread: uvicorn on an event loop of its own, until ``should_exit``.
+
+    Not ``server.run()``: it goes through ``asyncio.run``, which nest-asyncio (applied by a notebook or a
+    library) replaces process-wide, on Python 3.12+ by a version without the ``loop_factory`` argument that
+    uvicorn passes. A :class:`asyncio.Runner` always makes, runs and closes a loop of its own.
+    """
+    with asyncio.Runner() as runner:
+        runner.run(server.serve(sockets=[sock]))

@@ -119,11 +119,13 @@ def test_the_kernel_extra_is_lean_and_notebook_adds_the_tools(built: tuple[Path,
 
     # hatchling writes the extras' self-references (kernel -> sandbox, fast ...) out in full.
     kernel = extras["kernel"]
-    wanted = ["ipython", "ipykernel", "ipywidgets", "pandas", "tqdm", "nest-asyncio2", "aiohttp"]
+    wanted = ["ipython", "ipykernel", "ipywidgets", "pandas", "tqdm", "aiohttp"]
     for needed in [*wanted, "starlette", "uvicorn", "python-multipart"]:
         assert needed in kernel, f"the kernel extra lacks {needed}"
     for heavy in ("jupyterlab", "notebook", "matplotlib", "nbconvert", "nbclient"):
         assert heavy not in kernel, f"the kernel extra should not bring {heavy}"
+    # asyncio.run in a cell needs no patching library: %load_ext runs it on its own loop.
+    assert not any(name.startswith("nest-asyncio") for name in kernel)
     for needed in ("jupyterlab", "matplotlib", "nbconvert", "nbclient", "nbformat"):
         assert needed in extras["notebook"], f"the notebook extra lacks {needed}"
     assert kernel <= extras["notebook"] <= extras["dev"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -29,6 +30,9 @@ from eternaltwin.tokens import Token
 from eternaltwin.users import LinkedAccount, SearchPage, User
 
 from .helpers import formatted, log_in
+
+#: The standard reason phrase of 422, as Python's http.HTTPStatus spells it (RFC 9110 renamed it in 3.13).
+UNPROCESSABLE = "Unprocessable Content" if sys.version_info >= (3, 13) else "Unprocessable Entity"
 
 MISSING_ID = "00000000-0000-4000-8000-000000000000"
 
@@ -226,7 +230,7 @@ def test_not_found_error_from_the_server(nb_connected: InteractiveShell) -> None
 @pytest.mark.parametrize(
     ("status", "body", "headers", "cls", "lines"),
     [
-        (422, b'{"error":"InvalidId"}', {}, ValidationError, ["status        422 Unprocessable Entity"]),
+        (422, b'{"error":"InvalidId"}', {}, ValidationError, [f"status        422 {UNPROCESSABLE}"]),
         (
             429,
             b"slow down",

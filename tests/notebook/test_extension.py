@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -13,12 +11,10 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
 import eternaltwin
-from eternaltwin import _extension
 from eternaltwin.connections import async_connections, connections
 from eternaltwin.exceptions import RequestError
 from eternaltwin.magics import EternaltwinMagics
 from eternaltwin.sandbox import Sandbox
-from eternaltwin.users import User
 
 from .helpers import cell, formatted
 
@@ -142,61 +138,7 @@ def test_load_reports_a_broken_file_in_one_line(nb_bare_shell: InteractiveShell,
     assert "eternaltwin" in nb_bare_shell.magics_manager.magics["line"]  # loaded all the same
 
 
-# -- asyncio --------------------------------------------------------------------------------------------
-
-
-def test_no_running_loop_no_patch(nb_shell: InteractiveShell) -> None:
-    """The in-process shell runs cells outside any loop: nest-asyncio must not be applied."""
-    assert asyncio.run.__module__ == "asyncio.runners"
-    shown = cell(nb_shell, "import asyncio\nasync def f():\n    return 42\nasyncio.run(f())")
-    assert shown.value == 42
-    assert asyncio.run.__module__ == "asyncio.runners"
-
-
-async def test_skipped_where_nest_asyncio_breaks(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setattr(_extension, "NEST_ASYNCIO_BREAKS", True)
-    monkeypatch.setattr(_extension, "_noted", set())
-    _extension._patch_running_loop()
-    _extension._patch_running_loop()
-    assert capsys.readouterr().out == (
-        "eternaltwin: nest-asyncio is skipped on Python 3.14+: "
-        "use top-level await instead of asyncio.run() in cells.\n"
-    )
-    assert not getattr(asyncio.get_running_loop(), "_nest_patched", False)
-    assert asyncio.run.__module__ == "asyncio.runners"
-
-
-def test_asyncio_run_in_a_cell_inside_a_running_loop() -> None:
-    """As in a Jupyter kernel, cells run inside a loop; script-style asyncio.run() must still work.
-
-    In a subprocess, because nest-asyncio patches asyncio for the whole process.
-    """
-    script = textwrap.dedent(
-        """
-        import asyncio
-        from IPython.core.interactiveshell import InteractiveShell
-
-        async def kernel():
-            shell = InteractiveShell.instance()
-            shell.run_line_magic("load_ext", "eternaltwin")
-            result = shell.run_cell(
-                "import asyncio\\nasync def main():\\n    await asyncio.sleep(0)\\n    return 42\\n"
-                "answer = asyncio.run(main())"
-            )
-            result.raise_error()
-            print("answer", shell.user_ns["answer"])
-            print("patched", getattr(asyncio.get_running_loop(), "_nest_patched", False))
-
-        asyncio.run(kernel())
-        """
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    assert "answer 42" in done.stdout and "patched True" in done.stdout
+# -- import cost ----------------------------------------------------------------------------------------
 
 
 def test_import_eternaltwin_stays_light() -> None:
@@ -209,22 +151,3 @@ def test_import_eternaltwin_stays_light() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.strip() == "[]"
-
-
-async def test_sync_helpers_work_in_a_running_loop_without_nest_asyncio(
-    nb_connected: InteractiveShell, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """As in a kernel where nest-asyncio is skipped (Python 3.14+): the magics' sync calls still work."""
-    monkeypatch.setattr(_extension, "NEST_ASYNCIO_BREAKS", True)
-    monkeypatch.setattr(_extension, "_noted", set())
-    alice_id = next(user.id for user in sandbox.demo_users if user.username == "alice")
-    with capture_output():
-        cell(nb_connected, "%config EternaltwinMagics.progress = False")
-        everyone = nb_connected.run_line_magic("eternaltwin", "search --all")
-        page = nb_connected.run_line_magic("eternaltwin", "search --limit 2")
-        alice = nb_connected.run_line_magic("eternaltwin", f"user {alice_id}")
-        cell(nb_connected, "%config EternaltwinMagics.progress = True")
-    assert len(everyone) == User.count() and len(page) == 2
-    assert alice.display_name == "Alice"
-    assert not getattr(asyncio.get_running_loop(), "_nest_patched", False)
-    assert asyncio.run.__module__ == "asyncio.runners"

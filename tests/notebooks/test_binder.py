@@ -152,7 +152,7 @@ def test_post_build_installs_the_kit_with_its_notebook_extra() -> None:
 
 def test_notebook_extra_brings_the_notebook_tools() -> None:
     names = {canonicalize_name(requirement.name) for requirement in _extra_requirements("notebook")}
-    for needed in ("jupyterlab", "ipykernel", "ipywidgets", "nest-asyncio", "pandas", "matplotlib", "tqdm"):
+    for needed in ("jupyterlab", "ipykernel", "ipywidgets", "pandas", "matplotlib", "tqdm"):
         assert needed in names, f"the notebook extra lacks {needed}"
     for needed in ("starlette", "uvicorn"):  # the embedded sandbox
         assert needed in names, f"the notebook extra lacks the sandbox's {needed}"
