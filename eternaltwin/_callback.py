@@ -8,6 +8,11 @@ is stopped by its owner.
 
 It is deliberately tiny (``http.server`` in a daemon thread): it serves one path, answers GET only, never
 logs the query (it holds the authorization code) and stops by itself after ``timeout`` seconds.
+
+That timeout is the server's own lifetime, a bound on how long a port stays taken; it is not the OAuth
+state's expiry (the owner checks the state, so that a redirect arriving late is refused with a clear
+"expired" page rather than a connection error). A redirect being handled when the time runs out is
+finished first: the server then stops, and ``on_timeout`` is called, only once that request is answered.
 """
 
 from __future__ import annotations
@@ -18,10 +23,10 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-__all__ = ["CallbackPage", "CallbackServer"]
+__all__ = ["CallbackPage", "CallbackServer", "Timer", "TimerFactory", "thread_timer"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +69,27 @@ class CallbackPage:
 RedirectHandler = Callable[[str], CallbackPage]
 
 
+class Timer(Protocol):
+    """What :class:`CallbackServer` needs of a timer: ``threading.Timer``'s ``start`` and ``cancel``."""
+
+    def start(self) -> None:
+        """Start counting; the function runs once the interval has passed, unless cancelled first."""
+
+    def cancel(self) -> None:
+        """Stop the timer if it has not fired yet (a no-op otherwise)."""
+
+
+#: Makes a timer (not started) that calls a function after a number of seconds.
+TimerFactory = Callable[[float, Callable[[], None]], Timer]
+
+
+def thread_timer(seconds: float, function: Callable[[], None]) -> threading.Timer:
+    """The default :data:`TimerFactory`: a daemon ``threading.Timer``, not started."""
+    timer = threading.Timer(seconds, function)
+    timer.daemon = True
+    return timer
+
+
 class CallbackServer:
     """A one-login HTTP server on a loopback port.
 
@@ -80,9 +106,14 @@ class CallbackServer:
     host : str, optional
         The address to bind; ``127.0.0.1`` by default (``::1`` for IPv6).
     timeout : float or None, optional
-        Seconds after which the server stops by itself and ``on_timeout`` is called; None: never.
+        The server's lifetime: seconds after which it stops by itself and ``on_timeout`` is called; None:
+        never. A request being handled at that moment is answered first.
     on_timeout : callable, optional
-        Called (in a timer thread) when ``timeout`` runs out before :meth:`stop`.
+        Called (in the timer's thread, or in the thread of the request that was being handled) when
+        ``timeout`` runs out before :meth:`stop`.
+    timer_factory : callable, optional
+        Makes the lifetime's timer: ``timer_factory(seconds, function)`` returns an object with
+        ``start()`` and ``cancel()``; :func:`thread_timer` by default. Tests pass a manual one.
 
     Raises
     ------
@@ -99,6 +130,7 @@ class CallbackServer:
         host: str = "127.0.0.1",
         timeout: float | None = 600.0,
         on_timeout: Callable[[], None] | None = None,
+        timer_factory: TimerFactory = thread_timer,
     ) -> None:
         self.port = port
         self.path = path or "/"
@@ -106,11 +138,16 @@ class CallbackServer:
         self.timeout = timeout
         self._on_redirect = on_redirect
         self._on_timeout = on_timeout
+        self._timer_factory = timer_factory
         self._server: http.server.ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
-        self._timer: threading.Timer | None = None
+        self._timer: Timer | None = None
         self._lock = threading.Lock()
         self._stopping = threading.Lock()  # held for the whole of a stop, so that stop() waits for another
+        # The lifetime's end and the redirects being handled, decided under _lock so that they never overlap.
+        self._in_flight = 0
+        self._expired = False
+        self._expire_when_idle = False
 
     @classmethod
     def for_redirect_uri(
@@ -122,6 +159,7 @@ class CallbackServer:
         path: str | None = None,
         timeout: float | None = 600.0,
         on_timeout: Callable[[], None] | None = None,
+        timer_factory: TimerFactory = thread_timer,
     ) -> CallbackServer:
         """A server for a loopback ``redirect_uri``: IPv6 when its host is ``[::1]``, else IPv4.
 
@@ -136,6 +174,7 @@ class CallbackServer:
             host=host,
             timeout=timeout,
             on_timeout=on_timeout,
+            timer_factory=timer_factory,
         )
 
     @property
@@ -163,9 +202,9 @@ class CallbackServer:
                 daemon=True,
             )
             self._thread.start()
+            self._expired = self._expire_when_idle = False
             if self.timeout is not None:
-                self._timer = threading.Timer(self.timeout, self._expire)
-                self._timer.daemon = True
+                self._timer = self._timer_factory(self.timeout, self._expire)
                 self._timer.start()
 
     def stop(self) -> None:
@@ -178,8 +217,8 @@ class CallbackServer:
             with self._lock:
                 server, thread, timer = self._server, self._thread, self._timer
                 self._server = self._thread = self._timer = None
-            if timer is not None and timer is not threading.current_thread():
-                timer.cancel()
+            if timer is not None:
+                timer.cancel()  # a no-op when it is the timer that is stopping the server
             if server is None:
                 return
             server.shutdown()
@@ -188,17 +227,35 @@ class CallbackServer:
                 thread.join(timeout=5)
 
     def _expire(self) -> None:
-        if self._server is None:
-            return
+        """The lifetime ran out: stop and tell the owner, unless a redirect is being handled right now."""
+        with self._lock:
+            if self._server is None or self._expired:
+                return
+            if self._in_flight:
+                self._expire_when_idle = True  # the last request in flight calls this again when done
+                return
+            self._expired = True
         self.stop()
         if self._on_timeout is not None:
             self._on_timeout()
 
     def _handle(self, query: str) -> CallbackPage:
+        with self._lock:
+            if self._expired:  # arrived while the server is stopping for good
+                return CallbackPage(
+                    False, "Login timed out", "Start a new login in the notebook ('Log in with Eternaltwin')."
+                )
+            self._in_flight += 1
         try:
             return self._on_redirect(query)
         except Exception as error:  # the browser gets a page whatever happens; the owner shows the rest
             return CallbackPage(False, "Login failed", f"{type(error).__name__}: {error}")
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+                due = self._expire_when_idle and not self._in_flight
+            if due:
+                self._expire()
 
     def __enter__(self) -> CallbackServer:
         self.start()

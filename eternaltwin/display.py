@@ -64,6 +64,12 @@ Style = Literal["html", "text"]
 
 #: Shown for a value the object does not hold.
 MISSING = "—"
+#: A table longer than this shows its first :data:`_HEAD_ROWS` and last :data:`_TAIL_ROWS` rows only.
+_MAX_ROWS = 60
+_HEAD_ROWS = 20
+_TAIL_ROWS = 5
+#: How much of a UUID a compact table shows (the whole one is the cell's tooltip).
+_SHORT_ID = 8
 #: Query parameters whose values are masked when a url is shown.
 _SECRET_PARAMS = frozenset({"access_token", "refresh_token", "client_secret", "code", "password", "token"})
 _BODY_PREVIEW = 200
@@ -225,6 +231,7 @@ class _Table:
     emphasis: str = ""  # a bold part at the start of the caption ("1–20 of 137")
     highlighted: frozenset[int] = frozenset()
     empty: str = "none"
+    gap: tuple[int, str] | None = None  # (index of the row after which rows were left out, what to say)
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +256,32 @@ def _when(value: datetime | float | None) -> _Cell:
         return _Cell(MISSING, "muted")
     when = value if isinstance(value, datetime) else datetime.fromtimestamp(value, tz=UTC)
     return _Cell(format_time(when), tooltip=when.astimezone(UTC).isoformat())
+
+
+def _day(value: datetime | None) -> _Cell:
+    """A date without the time (the full timestamp is the tooltip)."""
+    if value is None:
+        return _Cell(MISSING, "muted")
+    when = value.astimezone(UTC) if value.tzinfo is not None else value
+    return _Cell(when.strftime("%Y-%m-%d"), tooltip=format_time(when))
+
+
+def _short_id(identifier: str) -> _Cell:
+    """The start of an id (a UUID's first block), the whole id as the tooltip."""
+    if len(identifier) <= _SHORT_ID + 1:
+        return _Cell(identifier, "mono")
+    return _Cell(identifier[:_SHORT_ID] + "…", "mono", tooltip=identifier)
+
+
+def _elide(
+    rows: Sequence[tuple[_Cell, ...]], noun: str
+) -> tuple[tuple[tuple[_Cell, ...], ...], tuple[int, str] | None]:
+    """The rows to show of a long table, and where the gap is (see :data:`_MAX_ROWS`)."""
+    if len(rows) <= _MAX_ROWS:
+        return tuple(rows), None
+    left_out = len(rows) - _HEAD_ROWS - _TAIL_ROWS
+    kept = (*rows[:_HEAD_ROWS], *rows[-_TAIL_ROWS:])
+    return tuple(kept), (_HEAD_ROWS - 1, f"… {left_out:,} more {noun} …")
 
 
 def _yes_no(value: bool | None) -> _Cell:
@@ -366,25 +399,46 @@ def _archived_account(account: HammerfestUser | DinoparcUser | TwinoidUser) -> _
     return _Card(kind, name or account.id, fields=tuple(fields))
 
 
+def _flags(user: User) -> _Cell:
+    """``admin``, ``deleted``, both or neither; unknown when the shape did not say."""
+    flags = [name for name, on in (("admin", user.is_administrator), ("deleted", user.is_deleted)) if on]
+    if not flags and user.is_administrator is None:
+        return _Cell(MISSING, "muted")
+    return _Cell(", ".join(flags))
+
+
+def _games(user: User) -> _Cell:
+    """How many game accounts are linked; blank for none (or when the shape did not carry links, which
+    a frame cannot tell apart: blank either way, so that a page and ``search --all`` agree)."""
+    return _Cell(str(len(user.links)) if user.links else "", "num")
+
+
 def _search_page(page: SearchPage) -> _Table:
-    rows = tuple(
+    """A compact table, one line per user: the id shortened, the creation day, flags and linked games.
+
+    Every value the full frame (``eternaltwin.pandas.users_frame``) would spread over 19 columns is
+    either here, in a tooltip (the whole id, the creation time), or one call away (``User.get``).
+    """
+    rows = [
         (
             _Cell(str(page.offset + i + 1), "num"),
             _cell(user.display_name),
-            _cell(user.identifier, "mono"),
-            _when(user.created_at),
-            _yes_no(user.is_administrator),
+            _short_id(user.identifier),
+            _day(user.created_at),
+            _flags(user),
+            _games(user),
         )
         for i, user in enumerate(page.items)
-    )
+    ]
+    shown, gap = _elide(rows, "users")
     if page.items:
-        emphasis = f"{page.offset + 1}–{page.offset + len(page.items)} of {page.count}"
+        emphasis = f"{page.offset + 1:,}–{page.offset + len(page.items):,} of {page.count:,}"
     elif page.count:
-        emphasis = f"none of {page.count} past offset {page.offset}"
+        emphasis = f"none of {page.count:,} past offset {page.offset:,}"
     else:
         emphasis = "0 of 0"
-    headers = ("#", "display name", "id", "created", "administrator")
-    return _Table(headers, rows, caption="users", emphasis=emphasis, empty="no user matches")
+    headers = ("#", "display name", "id", "created", "flags", "games")
+    return _Table(headers, shown, caption="users", emphasis=emphasis, empty="no user matches", gap=gap)
 
 
 def _token(token: Token) -> _Card:
@@ -570,7 +624,10 @@ def _table_text(table: _Table, indent: str, caption: bool = True) -> list[str]:
         return (indent + "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True))).rstrip()
 
     lines.append(line(table.headers))
-    lines += [line([c.text for c in row]) for row in table.rows]
+    for index, row in enumerate(table.rows):
+        lines.append(line([c.text for c in row]))
+        if table.gap is not None and index == table.gap[0]:
+            lines.append(indent + table.gap[1])
     return lines
 
 
@@ -638,5 +695,9 @@ def _table_html(table: _Table) -> str:
             ('<td class="et-num">' if c.style == "num" else "<td>") + f"{_cell_html(c)}</td>" for c in row
         )
         body.append(f"<tr{row_class}>{cells}</tr>")
+        if table.gap is not None and index == table.gap[0]:
+            body.append(
+                f'<tr class="et-gap"><td colspan="{len(table.headers)}">{escape(table.gap[1])}</td></tr>'
+            )
     rows = "".join(body)
     return f'{caption}<table class="et-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'

@@ -4,7 +4,7 @@ Loaded by ``%load_ext eternaltwin``. Subcommands::
 
     %eternaltwin aliases                      the configured connections, the active one marked
     %eternaltwin use ALIAS                    make ALIAS the active connection (what using=None means)
-    %eternaltwin search [QUERY] [--limit N] [--offset N] [--all] [--alias A] [-o VAR]
+    %eternaltwin search [QUERY] [--limit N] [--offset N] [--all] [--alias A] [--full] [-o VAR]
     %eternaltwin user ID [--alias A]          a user card
     %eternaltwin me [--alias A]               the logged-in user's card
     %eternaltwin login                        the login widget
@@ -110,9 +110,26 @@ def _use_args() -> None:
 @_arg("--offset", type=int, default=0, metavar="N", help="where the page starts (default 0)")
 @_arg("--all", action="store_true", dest="every", help="walk every page (concurrently)")
 @_arg("--alias", default=None, metavar="A", help="the connection to use (default: the active one)")
-@_arg("-o", "--output", default=None, metavar="VAR", help="store the DataFrame in VAR instead of showing it")
+@_arg(
+    "--full",
+    action="store_true",
+    help="show the full DataFrame (every column, each game server's account too) instead of the table",
+)
+@_arg(
+    "-o",
+    "--output",
+    default=None,
+    metavar="VAR",
+    help="store the full DataFrame in VAR instead of showing anything",
+)
 def _search_args() -> None:
-    """Search users by display name: a DataFrame of the matching users."""
+    """Search users by display name: a compact table of the matching users.
+
+    One line per user: display name, the id's first characters (the whole id on hover), creation
+    day, admin/deleted flags and the number of linked game accounts. The table is a SearchPage, so
+    VAR = %eternaltwin search ... keeps one (eternaltwin.pandas.users_frame(VAR) makes it a DataFrame).
+    --full shows the full DataFrame instead; -o VAR stores it.
+    """
 
 
 @_command("eternaltwin user")
@@ -301,6 +318,10 @@ class EternaltwinMagics(Magics):
         pandas = _pandas()
         from eternaltwin.users import User
 
+        # The compact table is a SearchPage (display.py renders it); the full frame only when asked for.
+        frame_wanted = args.full or args.output is not None
+        frame: Any = None
+        page: Any = None
         with _edge(alias=args.alias):
             if args.every:
                 frame = User.search_frame(
@@ -309,20 +330,24 @@ class EternaltwinMagics(Magics):
                     progress=self.progress,
                     using=args.alias,
                 )
+                if not frame_wanted:
+                    page = _whole_page(frame.eternaltwin.users())
             else:
                 page = User.search(args.query, limit=limit, offset=args.offset, using=args.alias)
-                frame = pandas.users_frame(page)
-                if page.count > len(page.items):
-                    last = page.offset + len(page.items)
-                    shown = f"{page.offset + 1}–{last}" if page.items else "none"
-                    print(f"Users {shown} of {page.count}; --all fetches every page, --offset N moves.")
+                frame = pandas.users_frame(page) if frame_wanted else None
+                next_offset = page.next_offset
+                if next_offset is not None and args.output is None:
+                    print(
+                        f"Users {page.offset + 1}–{next_offset} of {page.count}; --offset {next_offset} "
+                        "shows the next ones, --all fetches every page."
+                    )
         if args.output is not None:
-            assert self.shell is not None
+            assert self.shell is not None and frame is not None
             self.shell.user_ns[args.output] = frame
             noun = "user" if len(frame) == 1 else "users"
             print(f"Stored {len(frame)} {noun} in {args.output}.")
             return None
-        return frame
+        return frame if args.full else page
 
     def _user(self, args: Namespace) -> Any:
         from eternaltwin.users import User
@@ -441,6 +466,13 @@ def _pandas() -> Any:
     except ImportError as exc:
         raise MagicError(f"search needs pandas ({exc}); pip install 'eternaltwin-kit[notebook]'.") from None
     return module
+
+
+def _whole_page(users: list[Any]) -> Any:
+    """A SearchPage holding every user of a search (what ``search --all`` shows)."""
+    from eternaltwin.users import SearchPage
+
+    return SearchPage(offset=0, limit=len(users), count=len(users), items=tuple(users))
 
 
 def _alias_name(alias: str | None) -> str:

@@ -18,6 +18,7 @@ from eternaltwin import _hub
 from eternaltwin._callback import CallbackPage, CallbackServer
 from eternaltwin._token_cache import TokenCache
 from eternaltwin.exceptions import (
+    ConfigurationError,
     EternalTwinError,
     InvalidStateError,
     MissingCredentialsError,
@@ -34,7 +35,15 @@ __all__ = ["LoginWidget"]
 #: Seconds during which the browser may still act on the "open a tab" script once it reaches it.
 _OPEN_TAB_WINDOW = 30
 
+#: Seconds the loopback callback server keeps listening after the state has expired (by default): a
+#: redirect arriving late then gets the state check's "Authorization expired" page, not a connection error.
+CALLBACK_GRACE = 600.0
+
 _COLOURS = {"info": "var(--jp-ui-font-color1, #1f2328)", "ok": "#1a7f37", "error": "#b42318"}
+
+
+class _Over(Exception):
+    """A redirect for a login that is no longer the widget's current one (internal)."""
 
 
 @dataclass
@@ -72,7 +81,13 @@ class LoginWidget(widgets.VBox):  # type: ignore[misc]
         Whether :meth:`start` also asks the front end to open the login page in a new tab (browsers may
         block it; the link is always shown).
     state_expiration : int
-        Seconds the login may take before its state expires (600).
+        Seconds the login may take before its state expires (600). A redirect that comes later is refused
+        by the state check ("Authorization expired").
+    callback_lifetime : float, optional
+        In loopback mode, seconds the callback server listens at most before the login ends as timed
+        out; by default ``state_expiration`` plus :data:`CALLBACK_GRACE` (ten minutes). It is a bound on
+        how long the port stays taken, not the state's expiry. Must be above 0
+        (:class:`~eternaltwin.exceptions.ConfigurationError` otherwise).
     token_cache : TokenCache, optional
         Where remembered logins go; the user's config directory by default.
     watch : bool
@@ -120,13 +135,22 @@ class LoginWidget(widgets.VBox):  # type: ignore[misc]
         remember: bool | None = None,
         open_tab: bool = True,
         state_expiration: int = 600,
+        callback_lifetime: float | None = None,
         token_cache: TokenCache | None = None,
         watch: bool = True,
         **kwargs: Any,
     ) -> None:
+        if callback_lifetime is None:
+            callback_lifetime = max(state_expiration, 0) + CALLBACK_GRACE
+        elif not callback_lifetime > 0:  # also refuses NaN
+            raise ConfigurationError(
+                f"callback_lifetime is the seconds the login's callback server listens: a number above 0, "
+                f"not {callback_lifetime!r} (leave it out for state_expiration plus ten minutes)."
+            )
         self.using = using
         self.open_tab = open_tab
         self.state_expiration = state_expiration
+        self.callback_lifetime = float(callback_lifetime)
         self.on_login: list[Callable[[User], Any]] = []
         self.on_logout: list[Callable[[User], Any]] = []
         self._regs: Registries = registries()
@@ -227,13 +251,14 @@ class LoginWidget(widgets.VBox):  # type: ignore[misc]
             local = _local_endpoint(redirect_uri)
             if local is not None:
                 port, path = local
+                # The server answers for this login only, for at most callback_lifetime seconds.
                 server = CallbackServer.for_redirect_uri(
                     redirect_uri,
-                    self._on_redirect,
+                    lambda query: self._on_redirect(pending, query),
                     port=port,
                     path=path,
-                    timeout=float(self.state_expiration),
-                    on_timeout=self._on_timeout,
+                    timeout=self.callback_lifetime,
+                    on_timeout=lambda: self._on_timeout(pending),
                 )
                 try:
                     server.start()
@@ -290,13 +315,19 @@ class LoginWidget(widgets.VBox):  # type: ignore[misc]
 
         Every failure is also shown in :attr:`status`, and ends the login: start a new one to retry.
         """
+        return self._complete(redirected_url, None)
+
+    def _complete(self, redirected_url: str, only: _Pending | None) -> User:
+        """:meth:`complete`; with ``only``, a login other than that one is left alone (:class:`_Over`)."""
         with self._lock:
             pending = self._pending
+            if only is not None and pending is not only:
+                raise _Over
             self._end_pending()
             try:
                 if pending is None:
                     raise InvalidStateError(
-                        "No login is under way (it was already completed or cancelled): "
+                        "No login is under way (it was already completed, cancelled or timed out): "
                         "click 'Log in with Eternaltwin' to start a new one.",
                         _query_value(redirected_url, "state") or "",
                     )
@@ -385,6 +416,9 @@ class LoginWidget(widgets.VBox):  # type: ignore[misc]
 
     def close(self) -> None:
         """Stop any callback server and the registry watch, then close the widgets."""
+        if "_lock" not in self.__dict__:  # __init__ refused its arguments before building anything
+            super().close()
+            return
         with self._lock:
             self._end_pending()
             if self._unwatch is not None:
@@ -541,22 +575,23 @@ class LoginWidget(widgets.VBox):  # type: ignore[misc]
             },
         )
 
-    def _on_redirect(self, query: str) -> CallbackPage:
-        """What the callback server calls, in its own thread."""
-        with self._lock:
-            pending = self._pending
-            base = pending.redirect_uri.split("?", 1)[0] if pending is not None else ""
+    def _on_redirect(self, pending: _Pending, query: str) -> CallbackPage:
+        """What the callback server of ``pending`` calls, in its own thread."""
+        base = pending.redirect_uri.split("?", 1)[0]
         try:
-            user = self.complete(f"{base}?{query}")
-        except (EternalTwinError, ValueError):
-            return CallbackPage(False, "Login failed", self.status)
+            user = self._complete(f"{base}?{query}", pending)
+        except _Over:  # replaced, cancelled or already finished: the widget shows another login now
+            return CallbackPage(False, "Login failed", "This login is over: start a new one in the notebook.")
+        except (EternalTwinError, ValueError) as error:
+            return CallbackPage(False, "Login failed", "Login failed: " + _describe(error))
         return CallbackPage(
             True, f"Logged in as {user.display_name or user.identifier}", "The notebook has your login."
         )
 
-    def _on_timeout(self) -> None:
+    def _on_timeout(self, pending: _Pending) -> None:
+        """The callback server of ``pending`` reached the end of its lifetime."""
         with self._lock:
-            if self._pending is None or self._pending.mode != "loopback":
+            if self._pending is not pending:  # finished, cancelled or replaced meanwhile: nothing to end
                 return
             self._end_pending()
             self._set_status("The login timed out: click 'Log in with Eternaltwin' to try again.", "error")

@@ -34,6 +34,9 @@ class AliasPicker(widgets.VBox):  # type: ignore[misc]
         The async twin of a registry passed as ``connections``.
     watch : bool
         Follow changes made elsewhere (True). With False, call :meth:`refresh` yourself.
+    **kwargs
+        Passed to ``ipywidgets.VBox``; the default ``layout`` makes the picker as wide as its content
+        (at least 22em), not the whole output area.
 
     Attributes
     ----------
@@ -66,6 +69,9 @@ class AliasPicker(widgets.VBox):  # type: ignore[misc]
             layout=widgets.Layout(width="auto", min_width="16em"),
         )
         self.info = widgets.HTML()
+        # As wide as its content (the dropdown and the url line), not the whole output area; a layout
+        # passed by the caller wins.
+        kwargs.setdefault("layout", widgets.Layout(width="fit-content", min_width="22em", max_width="100%"))
         super().__init__([self.dropdown, self.info], **kwargs)
         self.add_class("eternaltwin-alias-picker")
         self.dropdown.observe(self._on_choice, names="value")

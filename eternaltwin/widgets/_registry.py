@@ -157,6 +157,7 @@ class RegistryWatch:
     def __init__(self, interval: float = POLL_INTERVAL) -> None:
         self.interval = interval
         self._lock = threading.Lock()
+        self._checking = threading.Lock()  # one check at a time: the thread's, or a caller's
         self._subscriptions: dict[int, _Subscription] = {}
         self._thread: threading.Thread | None = None
 
@@ -185,7 +186,15 @@ class RegistryWatch:
             return sum(1 for sub in self._subscriptions.values() if sub.method() is not None)
 
     def check(self) -> None:
-        """Compare fingerprints now and call the subscribers of what changed (the thread does this)."""
+        """Compare fingerprints now and call the subscribers of what changed (the thread does this).
+
+        Checks run one at a time: when this returns, every change made before the call has reached the
+        subscribers, whether this check or one the thread was making saw it first.
+        """
+        with self._checking:
+            self._check()
+
+    def _check(self) -> None:
         with self._lock:
             subscriptions = list(self._subscriptions.items())
         fingerprints: dict[int, Hashable] = {}

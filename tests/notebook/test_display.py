@@ -122,17 +122,68 @@ def test_hostile_display_name_is_escaped(nb_shell: InteractiveShell) -> None:
         assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
 
 
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _visible(html: str) -> str:
+    """The text a person sees in an HTML table (tags and their attributes, such as tooltips, dropped)."""
+    return re.sub(r"<[^>]*>", " ", html)
+
+
 def test_search_page_table(nb_connected: InteractiveShell) -> None:
     page = User.search(limit=5, offset=5)
     plain, html = _check_bundle(formatted(nb_connected, page))
     assert plain.splitlines()[0] == f"Users 6–10 of {page.count}"
-    assert plain.splitlines()[1].split() == ["#", "display", "name", "id", "created", "administrator"]
+    assert plain.splitlines()[1].split() == ["#", "display", "name", "id", "created", "flags", "games"]
     assert len(plain.splitlines()) == 2 + 5
     assert f'<span class="et-range">6–10 of {page.count}</span>' in html
     assert html.count("<tr>") == 1 + 5  # header + rows
+    assert html.count("<th>") == 6
+    assert all(row.count("<td") == 6 for row in html.split("<tr>")[2:])
     assert '<td class="et-num">6</td>' in html
     for user in page:
-        assert user.identifier in plain and user.identifier in html
+        # One line per user: the id's first block is shown, the whole id only as the tooltip.
+        assert user.identifier not in plain and user.identifier[:8] + "…" in plain
+        assert f'<span class="et-mono" title="{user.identifier}">{user.identifier[:8]}…</span>' in html
+    assert not UUID.search(_visible(html)) and not UUID.search(plain)
+
+
+def test_search_page_columns(nb_connected: InteractiveShell, alice: User) -> None:
+    page = User.search("Alice")
+    (line,) = [line for line in text_lines(nb_connected, page) if " Alice " in line]
+    number, name, short_id, created, *rest = line.split()
+    assert (number, name, short_id) == ("1", "Alice", alice.identifier[:8] + "…")
+    assert alice.created_at is not None and created == f"{alice.created_at:%Y-%m-%d}"
+    assert rest == ["admin", str(len(alice.links))]
+    # A deleted account says so, and a user without linked accounts leaves the games cell blank.
+    deleted = User.from_json(
+        {
+            "id": MISSING_ID,
+            "display_name": "Gone",
+            "is_administrator": False,
+            "deleted_at": "2024-01-01T00:00:00Z",
+        }
+    )
+    gone = text_lines(nb_connected, SearchPage(offset=0, limit=1, count=1, items=(deleted,)))
+    assert gone[-1].split() == ["1", "Gone", "00000000…", "—", "deleted"]
+
+
+def test_a_long_search_page_shows_its_start_and_end(nb_connected: InteractiveShell) -> None:
+    page = User.search(limit=100)
+    assert len(page) == 53  # the suite's sandbox: 50 generated users and the 3 demo ones
+    users = tuple(page) * 2  # 106 rows
+    long = SearchPage(offset=0, limit=106, count=106, items=users)
+    plain, html = _check_bundle(formatted(nb_connected, long))
+    lines = plain.splitlines()
+    assert len(lines) == 2 + 20 + 1 + 5
+    assert lines[22].strip() == "… 81 more users …"
+    assert lines[21].split()[0] == "20" and lines[23].split()[0] == "102" and lines[-1].split()[0] == "106"
+    assert html.count("<tr>") == 1 + 25
+    assert '<tr class="et-gap"><td colspan="6">… 81 more users …</td></tr>' in html
+
+
+def text_lines(shell: InteractiveShell, obj: Any) -> list[str]:
+    return str(formatted(shell, obj)["text/plain"]).splitlines()
 
 
 def test_empty_search_pages(nb_connected: InteractiveShell) -> None:
@@ -142,7 +193,7 @@ def test_empty_search_pages(nb_connected: InteractiveShell) -> None:
     assert "no user matches" in html
     past = User.search(offset=10_000)
     plain, _ = _check_bundle(formatted(nb_connected, past))
-    assert plain.startswith(f"Users none of {past.count} past offset 10000")
+    assert plain.startswith(f"Users none of {past.count} past offset 10,000")
 
 
 def test_linked_account(nb_connected: InteractiveShell, alice: User) -> None:

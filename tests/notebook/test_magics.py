@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 
@@ -11,8 +12,9 @@ from IPython.core.interactiveshell import InteractiveShell
 
 from eternaltwin.connections import async_connections, connections
 from eternaltwin.magics import SANDBOX_ALIAS, EternaltwinMagics
+from eternaltwin.pandas import USER_COLUMNS
 from eternaltwin.sandbox import Sandbox
-from eternaltwin.users import User
+from eternaltwin.users import SearchPage, User
 
 from .helpers import cell, failing, log_in, magic
 
@@ -46,8 +48,9 @@ def test_subcommand_help(nb_shell: InteractiveShell, command: str) -> None:
 
 def test_search_help_names_its_options(nb_shell: InteractiveShell) -> None:
     text = magic(nb_shell, "search --help").stdout
-    for option in ("--limit N", "--offset N", "--all", "--alias A", "-o VAR", "QUERY"):
+    for option in ("--limit N", "--offset N", "--all", "--alias A", "--full", "-o VAR", "QUERY"):
         assert option in text
+    assert "compact table" in text and "full DataFrame" in text
 
 
 def test_et_is_the_same_magic(nb_connected: InteractiveShell) -> None:
@@ -100,19 +103,50 @@ def test_use_needs_an_alias(nb_connected: InteractiveShell) -> None:
 # -- search ---------------------------------------------------------------------------------------------
 
 
-def test_search_returns_a_frame(nb_connected: InteractiveShell) -> None:
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _visible(html: str) -> str:
+    """The text a person sees (tags and their attributes, such as tooltips, dropped)."""
+    return re.sub(r"<[^>]*>", " ", html)
+
+
+def test_search_shows_a_compact_table(nb_connected: InteractiveShell) -> None:
     shown = magic(nb_connected, "search ali")
+    page = shown.value
+    assert isinstance(page, SearchPage)  # what VAR = %eternaltwin search ali keeps
+    assert ALICE_NAME in {user.display_name for user in page}
+    plain, html = shown.result["text/plain"], shown.result["text/html"]
+    # The readable table of the Python API, not the 19-column frame: six columns, one line per user, no
+    # full UUID to wrap (the whole id is the tooltip of its first block).
+    assert plain.splitlines()[1].split() == ["#", "display", "name", "id", "created", "flags", "games"]
+    assert len(plain.splitlines()) == 2 + len(page)
+    assert html.count("<th>") == 6
+    assert 'class="et-table"' in html and "dataframe" not in html
+    assert not UUID.search(_visible(html.split('<div class="et-html"')[1])) and not UUID.search(plain)
+    for user in page:
+        assert f'title="{user.identifier}"' in html
+
+
+def test_search_full_shows_the_dataframe(nb_connected: InteractiveShell) -> None:
+    shown = magic(nb_connected, "search ali --full")
     frame = shown.value
     assert isinstance(frame, pd.DataFrame)
+    assert list(frame.columns) == list(USER_COLUMNS) and len(USER_COLUMNS) == 19
     assert ALICE_NAME in set(frame["display_name"])
-    assert "text/html" in shown.result  # displayed as the DataFrame's table
+    assert 'class="dataframe' in shown.result["text/html"]  # pandas' own table
+    assert set(frame["id"]) == {user.identifier for user in magic(nb_connected, "search ali").value}
 
 
 def test_search_page_says_where_it_is(nb_connected: InteractiveShell) -> None:
     shown = magic(nb_connected, "search --limit 5 --offset 5")
     assert len(shown.value) == 5
     total = User.count()
-    assert shown.stdout.startswith(f"Users 6–10 of {total};")
+    assert (
+        shown.stdout == f"Users 6–10 of {total}; --offset 10 shows the next ones, --all fetches every page.\n"
+    )
+    assert f"Users 6–10 of {total}" in shown.result["text/plain"]
+    assert magic(nb_connected, f"search --offset {total - 2}").stdout == ""  # the last page: nothing more
 
 
 def test_search_limit_setting_is_a_traitlet(nb_connected: InteractiveShell) -> None:
@@ -124,26 +158,34 @@ def test_search_limit_setting_is_a_traitlet(nb_connected: InteractiveShell) -> N
 
 
 def test_search_quoted_query(nb_connected: InteractiveShell) -> None:
-    frame = magic(nb_connected, 'search "ali"').value
-    assert ALICE_NAME in set(frame["display_name"])
+    page = magic(nb_connected, 'search "ali"').value
+    assert ALICE_NAME in {user.display_name for user in page}
 
 
 def test_search_output_variable(nb_connected: InteractiveShell) -> None:
     shown = magic(nb_connected, "search -o found")
-    assert shown.value is None and shown.result == {}
+    assert shown.value is None and shown.result == {} and shown.displays == []
     frame = nb_connected.user_ns["found"]
     assert isinstance(frame, pd.DataFrame) and len(frame) == 20
-    assert shown.stdout.splitlines()[-1] == "Stored 20 users in found."
+    assert list(frame.columns) == list(USER_COLUMNS)  # the full frame
+    assert shown.stdout == "Stored 20 users in found.\n"
 
 
 def test_search_all_walks_every_page(nb_connected: InteractiveShell) -> None:
     cell(nb_connected, "%config EternaltwinMagics.progress = False")
     try:
-        frame = magic(nb_connected, "search --all").value
+        shown = magic(nb_connected, "search --all")
+        frame = magic(nb_connected, "search --all --full").value
+        magic(nb_connected, "search --all -o everyone")
     finally:
         cell(nb_connected, "%config EternaltwinMagics.progress = True")
-    assert len(frame) == User.count()
-    assert frame["id"].is_unique
+    total = User.count()
+    page = shown.value
+    assert isinstance(page, SearchPage) and len(page) == page.count == total
+    assert shown.result["text/plain"].splitlines()[0] == f"Users 1–{total} of {total}"
+    assert len(frame) == total and frame["id"].is_unique
+    assert [user.identifier for user in page] == frame["id"].tolist()
+    pd.testing.assert_frame_equal(nb_connected.user_ns["everyone"], frame)
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -58,12 +57,10 @@ def test_the_demo_notebooks_are_all_there() -> None:
 
 
 @pytest.mark.notebook
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(300)  # a hang (a notebook takes seconds); how fast they run is benchmarks' business
 @pytest.mark.parametrize("name", DEMOS)
 def test_notebook_runs_top_to_bottom(name: str, kernel_environment: Path) -> None:
-    started = time.perf_counter()
     executed = execute_notebook(NOTEBOOKS / f"{name}.ipynb")  # a cell error raises CellExecutionError
-    elapsed = time.perf_counter() - started
 
     for index, cell in enumerate(_code_cells(executed)):
         errors = [output for output in cell.outputs if output.output_type == "error"]
@@ -76,9 +73,6 @@ def test_notebook_runs_top_to_bottom(name: str, kernel_environment: Path) -> Non
         for output in cell.outputs:
             if output.output_type == "stream" and output.name == "stderr":
                 assert not re.search(r"Warning\b", output.text), f"{where}\nwarns:\n{output.text}"
-    # Well under the 300 s cap; each takes a few seconds here. A regression (a hang, a slow sandbox)
-    # shows up long before a person would give up on the notebook.
-    assert elapsed < 120, f"{name} took {elapsed:.0f} s"
 
 
 @pytest.mark.parametrize("name", DEMOS)

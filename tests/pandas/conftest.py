@@ -66,6 +66,17 @@ async def pd_connected(pd_sandbox: Sandbox) -> AsyncIterator[Sandbox]:
         await _reset()
 
 
+def _key(request: httpx.Request) -> tuple[str, Any] | None:
+    """The ``(kind, key)`` of a request to :class:`FakeServer` (None: not a route it has)."""
+    path = request.url.path
+    if path == "/api/v1/users":
+        limit = int(request.url.params.get("limit", "20"))
+        offset = int(request.url.params.get("offset", "0"))
+        return ("page", "count" if limit == 0 else offset)
+    match = _USER_PATH.match(path)
+    return ("user", match.group(1)) if match else None
+
+
 class FakeServer:
     """An Eternaltwin user search over a fixed list of records, as an ``httpx.MockTransport`` handler.
 
@@ -83,7 +94,14 @@ class FakeServer:
     requests : list of (kind, key)
         Every request received, in order.
     in_flight, max_in_flight : int
-        Concurrent requests now and at most (requests are held ``delay`` seconds).
+        Concurrent requests now and at most.
+    hold_until : int
+        When above 0, page requests are held until that many requests are in flight at once (then none
+        is held any more): a client that overlaps that many requests shows it in ``max_in_flight`` without
+        any timing involved. A client that cannot get there is let through after a while (its
+        ``max_in_flight`` stays lower).
+    stalled : set of (kind, key)
+        Requests that never get an answer: they wait until the client cancels them.
     max_limit : int
         The largest page served (100, like the sandbox).
     rewrite : callable or None
@@ -91,10 +109,11 @@ class FakeServer:
         comes back empty or short, a count that lies, a server that ignores ``offset``...).
     """
 
-    def __init__(self, records: list[dict[str, Any]], *, short: bool = False, delay: float = 0.0) -> None:
+    def __init__(self, records: list[dict[str, Any]], *, short: bool = False, hold_until: int = 0) -> None:
         self.records = records
         self.short = short
-        self.delay = delay
+        self.hold_until = hold_until
+        self.stalled: set[tuple[str, Any]] = set()
         self.max_limit = 100
         self.faults: dict[tuple[str, Any], list[Any]] = {}
         self.always: dict[tuple[str, Any], Any] = {}
@@ -112,22 +131,27 @@ class FakeServer:
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
-            if self.delay:
-                await asyncio.sleep(self.delay)
+            if self.hold_until and int(request.url.params.get("limit", "20")) > 0:
+                await self._hold()
+            if _key(request) in self.stalled:
+                await asyncio.Event().wait()  # until cancelled
             return self._answer(request)
         finally:
             self.in_flight -= 1
 
+    async def _hold(self) -> None:
+        """Yield to the other requests until ``hold_until`` are in flight (see the class notes)."""
+        for _ in range(10_000):  # each turn lets every other ready task run: plenty to get there
+            if self.in_flight >= self.hold_until:
+                self.hold_until = 0  # reached: release everyone, hold nobody after
+            if not self.hold_until:
+                return
+            await asyncio.sleep(0)
+        self.hold_until = 0
+
     def _answer(self, request: httpx.Request) -> httpx.Response:
-        path = request.url.path
-        match = _USER_PATH.match(path)
-        if path == "/api/v1/users":
-            limit = int(request.url.params.get("limit", "20"))
-            offset = int(request.url.params.get("offset", "0"))
-            key: tuple[str, Any] = ("page", "count" if limit == 0 else offset)
-        elif match:
-            key = ("user", match.group(1))
-        else:
+        key = _key(request)
+        if key is None:
             return httpx.Response(404, json={"error": "NotFound"})
         self.requests.append(key)
         fault = self.always.get(key)
@@ -143,7 +167,8 @@ class FakeServer:
             if record is None:
                 return httpx.Response(404, json={"error": "UserNotFound"})
             return httpx.Response(200, json=record)
-        limit = min(limit, self.max_limit)
+        offset = int(request.url.params.get("offset", "0"))
+        limit = min(int(request.url.params.get("limit", "20")), self.max_limit)
         items = self.records[offset : offset + limit]
         if self.short:
             items = [{"type": "User", "id": r["id"], "display_name": r["display_name"]} for r in items]

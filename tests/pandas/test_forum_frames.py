@@ -182,8 +182,10 @@ class FakeForum:
         ``(kind, id, offset) -> fault`` answered forever.
     requests : list of (kind, id, offset, limit)
     in_flight, max_in_flight : int
-    delay : float
-        Seconds each request is held.
+    hold_until : int
+        When above 0, requests are held until that many are in flight at once (then none is held any
+        more): overlapping requests show in ``max_in_flight`` with no timing involved (as in
+        ``FakeServer`` of conftest.py).
     max_limit : int
         The largest page served.
     rewrite : callable or None
@@ -199,7 +201,7 @@ class FakeForum:
         self.requests: list[tuple[str, Any, int, int]] = []
         self.in_flight = 0
         self.max_in_flight = 0
-        self.delay = 0.0
+        self.hold_until = 0
         self.max_limit = 100
         self.rewrite: Callable[[str, Any, int, int, dict[str, Any]], dict[str, Any]] | None = None
 
@@ -210,11 +212,20 @@ class FakeForum:
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
-            if self.delay:
-                await asyncio.sleep(self.delay)
+            if self.hold_until:
+                await self._hold()
             return self._answer(request)
         finally:
             self.in_flight -= 1
+
+    async def _hold(self) -> None:
+        for _ in range(10_000):  # each turn lets every other ready task run: plenty to get there
+            if self.in_flight >= self.hold_until:
+                self.hold_until = 0  # reached: release everyone, hold nobody after
+            if not self.hold_until:
+                return
+            await asyncio.sleep(0)
+        self.hold_until = 0
 
     def _find(self, kind: str, reference: str) -> Any:
         if kind == "sections":
@@ -330,7 +341,7 @@ def test_the_fake_serves_what_the_sandbox_does(forum: ForumFixture, snapshot: Sn
 
 def test_posts_are_fetched_concurrently_and_bounded(forum: ForumFixture, snapshot: Snapshot) -> None:
     server, configure = forum
-    server.delay = 0.005
+    server.hold_until = 3  # the first requests wait until 3 are in flight together
     configure()
     ids = [*all_thread_ids(snapshot)[:40], longest(snapshot)]
     frame = frames.forum_posts_frame(ids, concurrency=3, progress=False)

@@ -144,7 +144,7 @@ def test_progress_bar_shown_or_hidden(
 
 def test_pages_are_fetched_concurrently_and_bounded(fake: FakeFixture) -> None:
     server, configure = fake
-    server.delay = 0.02
+    server.hold_until = 4  # the first page requests wait until 4 are in flight together
     configure()
     frame = frames.search_frame(concurrency=4, progress=False)
     assert frame["id"].tolist() == [record["id"] for record in server.records]
@@ -255,10 +255,11 @@ def test_the_count_failing(fake: FakeFixture) -> None:
 
 def test_no_request_is_left_running_after_a_failure(fake: FakeFixture) -> None:
     server, configure = fake
-    server.delay = 0.01
     configure()
     server.always[("page", 400)] = 500
     server.always[("page", 100)] = 500
+    # Every other page is still waiting for its answer when those two fail.
+    server.stalled = {("page", offset) for offset in range(0, 1003, 100)} - {("page", 100), ("page", 400)}
     with pytest.raises(PageFetchError) as caught:
         frames.search_frame(progress=False, concurrency=11)
     assert caught.value.offset in (100, 400)
@@ -347,7 +348,9 @@ def test_rows_the_count_promised_that_never_come_raise_naming_the_offsets(fake: 
         return reply
 
     server.rewrite = short_then_empty
-    server.delay = 0.001  # several pages in flight, as over a network: 500 is asked before 300 answers
+    server.hold_until = (
+        8  # the first 8 pages in flight together, as over a network: 500 asked before 300 answers
+    )
     with pytest.raises(
         PageFetchError, match=r"offset 300 \(100 missing\), offset 550 \(50 missing\)"
     ) as caught:

@@ -5,8 +5,8 @@ Every fixture here is prefixed ``w_`` so that it cannot collide with the suite-w
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +14,10 @@ import httpx
 import pytest
 
 from eternaltwin import connections as connections_module
+from eternaltwin._callback import CallbackServer
 from eternaltwin._hub import free_port
 from eternaltwin.sandbox import DemoUser, Sandbox
+from eternaltwin.widgets import _login
 
 PASTE_REDIRECT = "https://example.invalid/cb"
 
@@ -110,3 +112,71 @@ def w_browser(w_sandbox: Sandbox) -> Browser:
 def w_paste_browser(w_paste_sandbox: Sandbox) -> Browser:
     """The browser, logging in as the second demo user, on the paste-mode sandbox."""
     return Browser(w_paste_sandbox, w_paste_sandbox.demo_users[1])
+
+
+# -- a clock for the callback server's lifetime: timers fire when the test says so, never by themselves --
+
+
+@dataclass
+class ManualTimer:
+    """A timer of :class:`ManualClock` (``start``/``cancel``, like ``threading.Timer``)."""
+
+    clock: ManualClock
+    seconds: float
+    function: Callable[[], None]
+    due: float | None = None  # set by start()
+    cancelled: bool = False
+    fired: bool = False
+
+    def start(self) -> None:
+        self.due = self.clock.now + self.seconds
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+    @property
+    def pending(self) -> bool:
+        """Started, not cancelled, not fired."""
+        return self.due is not None and not self.cancelled and not self.fired
+
+
+@dataclass
+class ManualClock:
+    """Fake time for :class:`CallbackServer` timers: :meth:`advance` fires, in the calling thread, the
+    timers that came due; nothing happens while the test does not move the clock."""
+
+    now: float = 0.0
+    timers: list[ManualTimer] = field(default_factory=list)
+    #: The ``on_timeout`` callbacks the widget gave its servers, in order (what a server calls once its
+    #: lifetime has ended and it has stopped).
+    on_timeouts: list[Callable[[], None]] = field(default_factory=list)
+
+    def timer(self, seconds: float, function: Callable[[], None]) -> ManualTimer:
+        """The :data:`~eternaltwin._callback.TimerFactory` to give a server."""
+        timer = ManualTimer(self, seconds, function)
+        self.timers.append(timer)
+        return timer
+
+    def advance(self, seconds: float) -> None:
+        """Move time on by ``seconds`` and fire what came due, in order."""
+        self.now += seconds
+        for timer in sorted(self.timers, key=lambda t: t.due if t.due is not None else 0.0):
+            if timer.pending and timer.due is not None and timer.due <= self.now:
+                timer.fired = True
+                timer.function()
+
+
+@pytest.fixture
+def w_clock(monkeypatch: pytest.MonkeyPatch) -> ManualClock:
+    """The login widget's callback servers get their lifetime timers from a :class:`ManualClock`."""
+    clock = ManualClock()
+
+    class ClockedServer(CallbackServer):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs["timer_factory"] = clock.timer
+            if kwargs.get("on_timeout") is not None:
+                clock.on_timeouts.append(kwargs["on_timeout"])
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(_login, "CallbackServer", ClockedServer)
+    return clock

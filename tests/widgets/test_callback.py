@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -72,14 +73,91 @@ def test_stop_from_the_handler_itself() -> None:
 def test_times_out_by_itself() -> None:
     fired = threading.Event()
     port = free_port()
-    server = CallbackServer(port, "/", lambda q: CallbackPage(True, "x"), timeout=0.2, on_timeout=fired.set)
+    server = CallbackServer(port, "/", lambda q: CallbackPage(True, "x"), timeout=0, on_timeout=fired.set)
     server.start()
-    assert fired.wait(5)
-    deadline = time.monotonic() + 5
-    while server.running and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert not server.running
+    fired.wait()  # a real timer (no deadline here: pytest-timeout ends a hang)
+    assert not server.running  # stopped before on_timeout is called
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{port}/")
     server.stop()  # idempotent
+
+
+class _Timers:
+    """A timer factory whose timers only fire when the test calls :meth:`fire`."""
+
+    def __init__(self) -> None:
+        self.made: list[tuple[float, Callable[[], None]]] = []
+        self.cancelled = 0
+
+    def __call__(self, seconds: float, function: Callable[[], None]) -> _Timers:
+        self.made.append((seconds, function))
+        return self
+
+    def start(self) -> None:
+        pass
+
+    def cancel(self) -> None:
+        self.cancelled += 1
+
+    def fire(self) -> None:
+        (_, function) = self.made[-1]
+        function()
+
+
+def test_the_lifetime_ends_after_the_redirect_being_handled() -> None:
+    inside, release = threading.Event(), threading.Event()
+    timed_out: list[str] = []
+
+    def on_redirect(query: str) -> CallbackPage:
+        inside.set()
+        release.wait()
+        timed_out.append(f"handled (timed out before: {bool(timed_out)})")
+        return CallbackPage(True, "Logged in")
+
+    timers = _Timers()
+    port = free_port()
+    server = CallbackServer(
+        port,
+        "/cb",
+        on_redirect,
+        timeout=30,
+        on_timeout=lambda: timed_out.append("timeout"),
+        timer_factory=timers,
+    )
+    server.start()
+    assert [seconds for seconds, _ in timers.made] == [30]
+    replies: list[httpx.Response] = []
+    browser = threading.Thread(target=lambda: replies.append(httpx.get(f"{server.url}?code=1", timeout=60)))
+    browser.start()
+    try:
+        inside.wait()
+        timers.fire()  # the lifetime runs out while the redirect is being handled
+        assert timed_out == []  # not now:
+        assert server.running
+    finally:
+        release.set()
+        browser.join()
+    (reply,) = replies
+    assert reply.status_code == 200 and "Logged in" in reply.text  # the redirect was answered in full
+    assert timed_out == ["handled (timed out before: False)", "timeout"]  # then the server timed out
+    assert not server.running
+
+
+def test_stop_cancels_the_lifetime() -> None:
+    timers = _Timers()
+    fired: list[bool] = []
+    server = CallbackServer(
+        free_port(),
+        "/",
+        lambda q: CallbackPage(True, "x"),
+        on_timeout=lambda: fired.append(True),
+        timer_factory=timers,
+    )
+    server.start()
+    server.stop()
+    assert timers.cancelled == 1
+    timers.fire()  # a timer that fires anyway (it was already running) finds nothing to stop
+    assert fired == []
 
 
 def test_port_in_use_raises() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -14,6 +13,7 @@ import pytest
 
 from eternaltwin import connections as connections_module
 from eternaltwin.exceptions import (
+    ConfigurationError,
     InvalidStateError,
     MissingCredentialsError,
     ServerError,
@@ -23,11 +23,13 @@ from eternaltwin.exceptions import (
 )
 from eternaltwin.sandbox import Sandbox
 from eternaltwin.users import User
-from eternaltwin.widgets import LoginWidget
+from eternaltwin.widgets import LoginWidget, _login
+from eternaltwin.widgets._registry import WATCH
 
-from .conftest import PASTE_REDIRECT, Browser
+from .conftest import PASTE_REDIRECT, Browser, ManualClock
 
-pytestmark = pytest.mark.usefixtures("w_configured")
+# No real timer in these tests: the callback servers' lifetimes run on a ManualClock (w_clock).
+pytestmark = pytest.mark.usefixtures("w_configured", "w_clock")
 
 
 @pytest.fixture(autouse=True)
@@ -151,9 +153,10 @@ def test_forged_state_is_refused() -> None:
     assert "Invalid state" in widget.status
 
 
-def test_expired_state_is_refused(w_browser: Browser) -> None:
+def test_expired_state_is_refused(w_browser: Browser, w_clock: ManualClock) -> None:
     widget = LoginWidget(state_expiration=0)
     widget.start()
+    w_clock.advance(1)  # time goes by for the callback server (the state, of 0 s, has expired already)
     location = w_browser.authorize(widget.authorization_url)
     with pytest.raises(InvalidStateError, match="Authorization expired"):
         widget.complete(location)
@@ -161,6 +164,28 @@ def test_expired_state_is_refused(w_browser: Browser) -> None:
     assert widget.status_kind == "error"
     assert "expired" in widget.status
     assert connections_module.connections["loop"].user is None
+
+
+def test_a_redirect_after_the_state_expired_gets_the_state_checks_answer(
+    w_browser: Browser, w_clock: ManualClock, w_callback_port: int
+) -> None:
+    # The regression of issue 10: the callback server used to live exactly as long as the state, so that
+    # with a short state the login was over (connection refused, "No login is under way") before the
+    # redirect came, instead of being refused by the state check.
+    widget = LoginWidget(state_expiration=0)
+    widget.start()
+    (timer,) = w_clock.timers
+    assert timer.seconds == 0 + _login.CALLBACK_GRACE  # its own, generous bound
+    w_clock.advance(60)  # a minute on the server's clock: its lifetime is far from over (the state's is)
+
+    page = w_browser.follow(widget.authorization_url)  # the browser lands on the callback server
+
+    assert page.status_code == 400
+    assert "Login failed" in page.text and "Authorization expired" in page.text
+    assert widget.status.startswith("Login failed: Authorization expired")
+    assert widget.user is None and widget.mode == ""
+    assert timer.cancelled  # the login is over: its server stopped, its timer with it
+    assert _refused(f"http://127.0.0.1:{w_callback_port}/callback")
 
 
 def test_replayed_redirect_and_replayed_code(w_browser: Browser) -> None:
@@ -200,16 +225,42 @@ def test_callback_port_busy_falls_back_to_paste(w_browser: Browser, w_callback_p
     assert widget.status == "Logged in as Alice"
 
 
-def test_loopback_login_times_out(w_callback_port: int) -> None:
-    widget = LoginWidget(state_expiration=1)
+def test_loopback_login_times_out(w_callback_port: int, w_clock: ManualClock) -> None:
+    widget = LoginWidget(state_expiration=5, callback_lifetime=30)
     widget.start()
-    deadline = time.monotonic() + 10
-    while widget.mode and time.monotonic() < deadline:
-        time.sleep(0.05)
+    w_clock.advance(29.5)
+    assert widget.mode == "loopback"  # the state expired long ago; the server still listens
+    assert not _refused(f"http://127.0.0.1:{w_callback_port}/favicon.ico")
+    w_clock.advance(0.5)
     assert widget.mode == ""
-    assert "timed out" in widget.status
+    assert widget.status == "The login timed out: click 'Log in with Eternaltwin' to try again."
     assert widget.status_kind == "error"
     assert _refused(f"http://127.0.0.1:{w_callback_port}/callback")
+    with pytest.raises(InvalidStateError, match="timed out"):
+        widget.complete("http://127.0.0.1/callback?code=late&state=x")
+
+
+def test_the_timeout_of_a_replaced_login_leaves_the_new_one_alone(
+    w_browser: Browser, w_clock: ManualClock
+) -> None:
+    widget = LoginWidget()
+    widget.start()
+    first_timer, first_timeout = w_clock.timers[0], w_clock.on_timeouts[0]
+    widget.start()  # "Start again": a new state, a new server
+    assert first_timer.cancelled
+    # A lifetime that ran out just as the new login started: the first server, once stopped, tells the
+    # widget. That must not end the login that replaced its own.
+    first_timeout()
+    assert widget.mode == "loopback"
+    assert "Waiting" in widget.status
+    w_browser.follow(widget.authorization_url)
+    assert widget.status == "Logged in as Alice"
+
+
+@pytest.mark.parametrize("lifetime", [0, -1, float("nan")])
+def test_callback_lifetime_must_be_positive(lifetime: float) -> None:
+    with pytest.raises(ConfigurationError, match="callback_lifetime"):
+        LoginWidget(callback_lifetime=lifetime)
 
 
 def test_cancel_stops_the_server(w_callback_port: int) -> None:
@@ -394,9 +445,7 @@ def test_shows_a_login_made_elsewhere(w_browser: Browser) -> None:
     state, url = User.start_authorization(using="loop")
     query = parse_qs(urlsplit(w_browser.authorize(url)).query)
     User.from_authorization_code(query["code"][0], query["state"][0], expected_state=state, using="loop")
-    deadline = time.monotonic() + 5  # the registry watch notices within a fraction of a second
-    while widget.user is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    WATCH.check()  # what the watch's thread does a few times a second
     assert widget.status == "Logged in as Alice"
 
 

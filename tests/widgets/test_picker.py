@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import ipywidgets
 import pytest
@@ -16,6 +15,7 @@ from eternaltwin.connections import Connections
 from eternaltwin.exceptions import UnknownAliasError
 from eternaltwin.sandbox import Sandbox
 from eternaltwin.widgets import AliasPicker, LoginPanel, panel
+from eternaltwin.widgets._registry import WATCH
 
 from .conftest import Browser
 
@@ -29,13 +29,9 @@ def w_close_widgets() -> Iterator[None]:
     ipywidgets.Widget.close_all()
 
 
-def _eventually(check: Callable[[], bool], seconds: float = 5) -> bool:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
+def _watched() -> None:
+    """Let the registry watch see what changed now, instead of waiting for its thread's next look."""
+    WATCH.check()
 
 
 @pytest.mark.usefixtures("w_configured")
@@ -46,6 +42,22 @@ def test_lists_aliases_and_shows_the_active_one(w_sandbox: Sandbox) -> None:
     assert picker.alias == "loop"
     assert f"<code>{w_sandbox.url}</code>" in picker.info.value
     assert "not logged in" in picker.info.value
+
+
+@pytest.mark.usefixtures("w_configured")
+def test_as_wide_as_its_content_not_the_output_area() -> None:
+    # In JupyterLab (1100 px window) the standalone picker measured 668 px, the whole output area, with
+    # width 100%; 286 px with this layout (the panel's picker too, in a 364 px panel).
+    picker = AliasPicker()
+    assert (picker.layout.width, picker.layout.min_width, picker.layout.max_width) == (
+        "fit-content",
+        "22em",
+        "100%",
+    )
+    assert picker.dropdown.layout.width == "auto"  # fills the picker, which follows its content
+    assert panel().picker.layout.width == "fit-content"
+    mine = AliasPicker(layout=ipywidgets.Layout(width="40em"))
+    assert mine.layout.width == "40em"
 
 
 @pytest.mark.usefixtures("w_configured")
@@ -69,23 +81,28 @@ def test_follows_registry_changes_without_being_rebuilt(w_sandbox: Sandbox, w_pa
 
     # An alias added elsewhere shows up by itself (the registry watch).
     sync.create_connection("extra", url="http://127.0.0.1:9/")
-    assert _eventually(lambda: picker.aliases == ("loop", "paste", "extra"))
+    _watched()
+    assert picker.aliases == ("loop", "paste", "extra")
 
     # use() made elsewhere is followed.
     sync.use("extra")
-    assert _eventually(lambda: picker.dropdown.value == "extra")
+    _watched()
+    assert picker.dropdown.value == "extra"
     assert "http://127.0.0.1:9/" in picker.info.value
 
     # Reconfigured under the same alias: the new url is shown.
     sync.create_connection("extra", url="http://127.0.0.1:10/")
-    assert _eventually(lambda: "http://127.0.0.1:10/" in picker.info.value)
+    _watched()
+    assert "http://127.0.0.1:10/" in picker.info.value
 
     # Removed, and everything replaced by configure().
     sync.use("loop")
     sync.remove_connection("extra")
-    assert _eventually(lambda: picker.aliases == ("loop", "paste"))
+    _watched()
+    assert picker.aliases == ("loop", "paste")
     connections_module.configure(only=w_paste_sandbox.connection_config())
-    assert _eventually(lambda: picker.aliases == ("only",))
+    _watched()
+    assert picker.aliases == ("only",)
     # The active alias ("loop") is gone: the registry falls back to "default", which is not configured
     # either, so nothing is chosen until someone chooses.
     assert picker.dropdown.value is None
@@ -98,7 +115,7 @@ def test_follows_registry_changes_without_being_rebuilt(w_sandbox: Sandbox, w_pa
 def test_refresh_without_the_watch() -> None:
     picker = AliasPicker(watch=False)
     sync.create_connection("extra", url="http://127.0.0.1:9/")
-    time.sleep(0.7)
+    _watched()
     assert picker.aliases == ("loop", "paste")  # not watching
     picker.refresh()
     assert picker.aliases == ("loop", "paste", "extra")
