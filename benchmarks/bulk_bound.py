@@ -93,14 +93,15 @@ def raw_httpx(url: str, concurrency: int) -> int:
 
 
 def search_frame(url: str, concurrency: int, backend: str) -> int:
+    """``search_frame`` on a connection configured once per server and engine (as in a notebook: the
+    first call opens its pooled connections, the next ones reuse them)."""
     from eternaltwin.connections import connections
     from eternaltwin.pandas import search_frame as fetch
 
-    connections.create_connection(ALIAS, url=url, async_backend=backend)
-    try:
-        return len(fetch(using=ALIAS, concurrency=concurrency, progress=False))
-    finally:
-        connections.remove_connection(ALIAS)
+    alias = f"{ALIAS}-{backend}"
+    if alias not in connections or connections[alias].url.rstrip("/") != url:
+        connections.create_connection(alias, url=url, async_backend=backend)
+    return len(fetch(using=alias, concurrency=concurrency, progress=False))
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from eternaltwin.clients._flows import Flow
+    from eternaltwin.clients.asyncio.clients import Eternaltwin as AsyncEternaltwin
     from eternaltwin.users import User
 
 __all__ = ["Eternaltwin"]
@@ -60,6 +61,7 @@ class Eternaltwin(SyncSender, ClientABC):
         super()._setup(*args, **kwargs)
         self._pool_lock = threading.Lock()
         self._in_use: dict[httpx.Client, int] = {}  # pools with calls in flight, and how many
+        self._twin: AsyncEternaltwin | None = None
 
     @staticmethod
     def _wait(seconds: float) -> None:
@@ -146,16 +148,41 @@ class Eternaltwin(SyncSender, ClientABC):
         while (flow := pages.next_flow()) is not None:
             yield from pages.accept(self._run(flow))
 
+    def async_twin(self) -> AsyncEternaltwin:
+        """An async client with this client's settings, made once and kept.
+
+        It is what the sync API's concurrent work (``search_frame``, ``df.eternaltwin.details()``) sends
+        through, on the kit's loop thread (:mod:`eternaltwin._blocking`), so that its pooled connections
+        last from one call to the next. It shares no connection with this client, and closes with it.
+        """
+        with self._pool_lock:
+            twin = self._twin
+            if twin is None:
+                from eternaltwin.clients.asyncio.clients import Eternaltwin as AsyncEternaltwin
+
+                transport = self._transport
+                # A test's MockTransport serves both flavours; a sync-only transport cannot be reused.
+                twin = self._twin = AsyncEternaltwin.from_settings(
+                    self.settings,
+                    transport=transport if hasattr(transport, "handle_async_request") else None,
+                )
+                twin.alias = self.alias
+            return twin
+
     def close(self) -> None:
-        """Close the pooled connections (the client stays usable: a new pool opens on next use).
+        """Close the pooled connections (the client stays usable: a new pool opens on next use), and those
+        of its :meth:`async_twin`.
 
         Calls in flight in other threads finish on the old pool, which closes when the last one is done.
         """
         with self._pool_lock:
             http, self._http = self._http, None
             busy = http in self._in_use
+            twin = self._twin
         if http is not None and not busy:
             http.close()
+        if twin is not None:
+            twin.close_soon()
 
     def __enter__(self) -> Eternaltwin:
         return self
