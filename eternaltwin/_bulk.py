@@ -350,11 +350,6 @@ class _Run:
             start, want = offset + served, size - served
             async with gate:
                 reply = await page_request(self.listing.page(start, want), start, want, label)
-            if len(reply.items) >= want:
-                # A full page: let a worker that waits for the gate send its request before this one
-                # spends the CPU on its page, so that the next round trip overlaps this page's work. (A
-                # short page goes on at once: it may be the end, which stops the taking of pages.)
-                await asyncio.sleep(0)
             if self.total is None:
                 self.learn(reply.count, bar)
                 size = self.size(offset, size)
@@ -415,17 +410,17 @@ class _Run:
 
 
 async def _fetch_runs(runs: Sequence[_Run], concurrency: int, bar: Any) -> None:
-    """Read the runs in rounds: workers take pages, run after run, until none is left; then each run
-    settles its gaps; the runs that have more to read go on in a new round.
+    """Read the runs in rounds: ``concurrency`` workers take pages, run after run, until none is left;
+    then each run settles its gaps; the runs that have more to read go on in a new round.
 
-    There are twice as many workers as requests may be in flight (the gate): while some read the pages
-    they received, others have theirs on the wire, so that the client's own work overlaps the waiting.
+    (Twice as many workers as requests in flight, so that reading a page would overlap the next round
+    trip, measured no faster: ``benchmarks/bulk_bound.py``.)
     """
     gate = asyncio.Semaphore(concurrency)
     active = list(runs)
     while active:
         pages = _pages(active)  # one generator shared by the workers: each page is taken once
-        workers = min(2 * concurrency, sum(run.pages_left() for run in active))
+        workers = min(concurrency, sum(run.pages_left() for run in active))
         await _all(_worker(pages, gate, bar) for _ in range(workers))
         await _all(run.settle(gate, bar) for run in active)
         active = [run for run in active if run.go_on]
