@@ -205,7 +205,7 @@ async def asearch_frame(
     """The async twin of :func:`search_frame` (same parameters, result and errors), through the pooled
     client of ``async_connections``."""
     _bulk.check_options(limit, concurrency)
-    client = async_connections.get_connection(using)
+    client = async_connections.get_connection(using).bulk_client()
     options: dict[str, Any] = {"limit": limit, "details": details, "concurrency": concurrency}
     return await _fetch_frame(client, query, options, progress)
 
@@ -480,7 +480,7 @@ class UsersAccessor:
         self, *, concurrency: int = 8, progress: bool | None = None, using: str | None = None
     ) -> pd.DataFrame:
         """The async twin of :meth:`details` (await it in a running event loop)."""
-        client = async_connections.get_connection(using)
+        client = async_connections.get_connection(using).bulk_client()
         records = await _bulk.fetch_records(client, self._ids(), concurrency=concurrency, progress=progress)
         return self._rebuild(records)
 
@@ -588,7 +588,7 @@ async def aforum_threads_frame(
     """The async twin of :func:`forum_threads_frame` (same parameters, result and errors), through the
     pooled client of ``async_connections``."""
     _bulk.check_options(None, concurrency)
-    client = async_connections.get_connection(using)
+    client = async_connections.get_connection(using).bulk_client()
     return (await _fetch_threads(client, concurrency, progress)).frame()
 
 
@@ -662,7 +662,7 @@ async def aforum_posts_frame(
     pooled client of ``async_connections``."""
     _bulk.check_options(None, concurrency)
     references = None if threads is None else _thread_references(threads)
-    client = async_connections.get_connection(using)
+    client = async_connections.get_connection(using).bulk_client()
     return await _fetch_posts(client, references, concurrency, progress)
 
 
