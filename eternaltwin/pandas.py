@@ -49,7 +49,7 @@ from eternaltwin import _bulk
 from eternaltwin._blocking import run_sync
 from eternaltwin.clients import _calls
 from eternaltwin.connections import async_connections, connections
-from eternaltwin.exceptions import InvalidArgumentError, PageFetchError
+from eternaltwin.exceptions import InvalidArgumentError, PageFetchError, UnexpectedResponseError, warn
 from eternaltwin.forum import ForumSection, ForumThread, ListingRecords
 from eternaltwin.users import GAME_SITES, LinkedAccount, SearchPage, User
 
@@ -243,18 +243,19 @@ class _Columns:
         # links key -> [(row, remote id, remote name), ...]
         self.remotes: dict[str, list[tuple[int, str | None, str | None]]] = {site: [] for site in _SITES}
 
-    def add(self, items: Iterable[Any]) -> None:
-        """Append the users of ``items`` (see :func:`users_frame` for what an item may be)."""
+    def add(self, items: Iterable[Any], *, inside_reply: bool = False) -> None:
+        """Append the users of ``items`` (see :func:`users_frame` for what an item may be); ``inside_reply``:
+        they are the items of a search reply, where another reply would be an error."""
         ids, remotes = self.ids, self.remotes
         add_id, add_name, add_created = ids.append, self.names.append, self.created.append
         add_deleted, add_admin = self.deleted.append, self.admins.append
         for item in items:
             if item.__class__ is not dict:
-                self._add_other(item)
+                self._add_other(item, inside_reply)
                 continue
             user_id = item.get("id")
             if user_id is None and "items" in item:  # a raw search reply
-                self._add_other(item)
+                self._add_other(item, inside_reply)
                 continue
             add_id(user_id if user_id.__class__ is str else _text(user_id))
             name = item.get("display_name")
@@ -304,7 +305,7 @@ class _Columns:
                 rows = [(row + shift, remote_id, name) for row, remote_id, name in linked]
                 self.remotes.setdefault(site, []).extend(rows)
 
-    def _add_other(self, item: Any) -> None:
+    def _add_other(self, item: Any, inside_reply: bool) -> None:
         if isinstance(item, User):
             self._add_user(item)
         elif isinstance(item, SearchPage):
@@ -312,11 +313,17 @@ class _Columns:
         elif isinstance(item, Mapping):
             inner = item.get("items")
             if item.get("id") is None and isinstance(inner, list):
-                self.add(inner)
+                if inside_reply:  # (a reply inside a reply: hostile data, which must not recurse)
+                    raise UnexpectedResponseError("A search reply's items hold another reply, not users.")
+                self.add(inner, inside_reply=True)
             else:
-                self.add([dict(item)])
+                self.add([dict(item)], inside_reply=inside_reply)
+        elif inside_reply:
+            raise UnexpectedResponseError(
+                f"A search reply's items hold a {type(item).__name__}, not user objects."
+            )
         else:
-            raise TypeError(
+            raise InvalidArgumentError(
                 f"users_frame() takes Users, SearchPages or user JSON objects, not {type(item).__name__}."
             )
 
@@ -360,8 +367,19 @@ def _extra_prefix(site: str) -> str:
 
 
 def _datetimes(values: list[Any]) -> Any:
-    stamps = pd.to_datetime(values, utc=True, format="ISO8601", errors="coerce")
-    return pd.DatetimeIndex(stamps).as_unit("ns").array
+    """The timestamps as ``datetime64[ns, UTC]``; NaT for what is missing or not a timestamp, and, with a
+    warning, for a timestamp outside the nanosecond range (before 1677 or after 2262)."""
+    stamps = pd.DatetimeIndex(pd.to_datetime(values, utc=True, format="ISO8601", errors="coerce"))
+    try:
+        return stamps.as_unit("ns").array
+    except (pd.errors.OutOfBoundsDatetime, OverflowError):
+        low, high = (pd.Timestamp(bound).tz_localize("UTC") for bound in (pd.Timestamp.min, pd.Timestamp.max))
+        outside = (stamps < low) | (stamps > high)
+        warn(
+            f"{int(outside.sum())} timestamp(s) outside what a datetime64[ns] column holds (1677-2262) "
+            "became NaT; the users' raw records keep them."
+        )
+        return pd.DatetimeIndex(stamps.where(~outside)).as_unit("ns").array
 
 
 def _sparse_strings(size: int, rows: list[int], values: list[str | None]) -> Any:
