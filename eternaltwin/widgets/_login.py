@@ -15,8 +15,6 @@ import ipywidgets as widgets
 import traitlets
 
 from eternaltwin import _hub
-from eternaltwin._callback import CallbackPage, CallbackServer
-from eternaltwin._token_cache import TokenCache
 from eternaltwin.exceptions import (
     ConfigurationError,
     EternalTwinError,
@@ -28,7 +26,9 @@ from eternaltwin.exceptions import (
 )
 from eternaltwin.tokens import Token
 from eternaltwin.users import User
+from eternaltwin.widgets._callback import CallbackPage, CallbackServer
 from eternaltwin.widgets._registry import WATCH, Registries, registries, set_user
+from eternaltwin.widgets._token_cache import TokenCache
 
 __all__ = ["LoginWidget"]
 
@@ -75,8 +75,8 @@ class LoginWidget(widgets.VBox):  # type: ignore[misc]
         The connection alias; None follows the active alias (``connections.use``).
     remember : bool, optional
         Keep the refresh token in the user's config directory so that a later session logs in silently
-        (see :mod:`eternaltwin._token_cache`). None (the default) means: only if it was turned on before
-        for this connection, i.e. a saved token exists. Off unless asked for.
+        (see :mod:`eternaltwin.widgets._token_cache`). None (the default) means: only if it was turned on
+        before for this connection, i.e. a saved token exists. Off unless asked for.
     open_tab : bool
         Whether :meth:`start` also asks the front end to open the login page in a new tab (browsers may
         block it; the link is always shown).

@@ -14,10 +14,10 @@ import httpx
 import pytest
 
 from eternaltwin import connections as connections_module
-from eternaltwin._callback import CallbackServer
 from eternaltwin._hub import free_port
 from eternaltwin.sandbox import DemoUser, Sandbox
 from eternaltwin.widgets import _login
+from eternaltwin.widgets._callback import CallbackServer
 
 PASTE_REDIRECT = "https://example.invalid/cb"
 
@@ -154,7 +154,7 @@ class ManualClock:
     on_timeouts: list[Callable[[], None]] = field(default_factory=list)
 
     def timer(self, seconds: float, function: Callable[[], None]) -> ManualTimer:
-        """The :data:`~eternaltwin._callback.TimerFactory` to give a server."""
+        """The :data:`~eternaltwin.widgets._callback.TimerFactory` to give a server."""
         timer = ManualTimer(self, seconds, function)
         self.timers.append(timer)
         return timer

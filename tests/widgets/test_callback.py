@@ -10,8 +10,8 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from eternaltwin._callback import CallbackPage, CallbackServer
 from eternaltwin._hub import free_port
+from eternaltwin.widgets._callback import CallbackPage, CallbackServer
 
 
 def test_answers_the_path_and_hands_over_the_query() -> None:

@@ -198,8 +198,7 @@ def test_widget_callbacks_never_break_the_watch() -> None:
 
 def test_import_eternaltwin_does_not_load_ipywidgets() -> None:
     code = (
-        "import sys, eternaltwin, eternaltwin.connections, eternaltwin.users, eternaltwin._hub, "
-        "eternaltwin._callback, eternaltwin._token_cache\n"
+        "import sys, eternaltwin, eternaltwin.connections, eternaltwin.users, eternaltwin._hub\n"
         "assert 'ipywidgets' not in sys.modules, 'eternaltwin loaded ipywidgets'\n"
         "import eternaltwin.widgets\n"
         "assert 'ipywidgets' in sys.modules\n"

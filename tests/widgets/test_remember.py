@@ -12,9 +12,9 @@ import ipywidgets
 import pytest
 
 from eternaltwin import connections as connections_module
-from eternaltwin._token_cache import TokenCache
 from eternaltwin.sandbox import Sandbox
 from eternaltwin.widgets import LoginWidget
+from eternaltwin.widgets._token_cache import TokenCache
 
 from .conftest import Browser
 

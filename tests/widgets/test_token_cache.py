@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from eternaltwin._token_cache import CONFIG_DIR_ENV, TokenCache, config_dir
+from eternaltwin.widgets._token_cache import CONFIG_DIR_ENV, TokenCache, config_dir
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
 
