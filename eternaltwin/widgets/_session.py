@@ -38,6 +38,7 @@ from eternaltwin import _hub
 from eternaltwin.exceptions import (
     ConfigurationError,
     EternalTwinError,
+    InvalidArgumentError,
     InvalidStateError,
     MissingCredentialsError,
     RequestError,
@@ -359,6 +360,8 @@ class LoginSession:
             try:
                 if saved.kind == "refresh_token":
                     client.refresh(token)
+                    # The refresh may have rotated the saved token away: keep the new one, come what may.
+                    self._save(client, token)
                 user: User = client.user_of_token(token)
             except RequestError as error:
                 self._forget_saved(client)
@@ -387,7 +390,7 @@ class LoginSession:
             client = self._regs.get(self.alias)
             if client is not None:
                 if remember and self.user is not None:
-                    problem = self._save(client, self.user)
+                    problem = self._save(client, self.user.token)
                     if problem:
                         self._set_status(problem, "error")
                 elif not remember:
@@ -413,11 +416,11 @@ class LoginSession:
 
         Raises
         ------
-        ValueError
+        InvalidArgumentError
             For another ``kind``.
         """
         if kind not in STATUS_KINDS:
-            raise ValueError(f"kind must be one of {', '.join(STATUS_KINDS)}, not {kind!r}")
+            raise InvalidArgumentError(f"kind must be one of {', '.join(STATUS_KINDS)}, not {kind!r}")
         with self._lock:
             self._set_status(text, kind)
 
@@ -497,7 +500,7 @@ class LoginSession:
         client = self._regs.get(alias)
         problem = ""
         if self.remember and client is not None:
-            problem = self._save(client, user)
+            problem = self._save(client, user.token)
         if alias == self.alias:
             self.user = user
             self._shown = _shown_key(alias, client)
@@ -556,12 +559,12 @@ class LoginSession:
 
     # -- remembered logins ----------------------------------------------------------------------------
 
-    def _save(self, client: Any, user: User) -> str:
-        """Save ``user``'s login for ``client``; "" when done, else a sentence saying why it was not."""
-        if user.token is None or not getattr(client, "client_id", None):
+    def _save(self, client: Any, token: Token | None) -> str:
+        """Save the login of ``token`` for ``client``; "" when done, else a sentence saying why not."""
+        if token is None or not getattr(client, "client_id", None):
             return ""
         try:
-            self._cache.put(str(client.url), str(client.client_id), user.token)
+            self._cache.put(str(client.url), str(client.client_id), token)
         except ConfigurationError as error:
             return f"Not remembered: {error}"
         except OSError as error:
@@ -590,7 +593,7 @@ class LoginSession:
             return
         if (wanted is None and saved is None) or (wanted is not None and wanted.same_as(saved)):
             return
-        problem = self._save(client, self.user)
+        problem = self._save(client, self.user.token)
         if problem:
             self._set_status(problem, "error")
 

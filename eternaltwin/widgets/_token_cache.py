@@ -377,19 +377,15 @@ class TokenCache:
         return entries
 
     def _write(self, entries: dict[str, SavedLogin]) -> None:
+        # (No local here holds the file's text: a verbose traceback shows locals, and SavedLogin masks.)
         path = self.path
         live = {key: saved for key, saved in entries.items() if not saved.has_expired}
-        payload = json.dumps(
-            {"version": _FORMAT_VERSION, "logins": {key: saved.to_json() for key, saved in live.items()}},
-            indent=2,
-            sort_keys=True,
-        )
         # mkstemp creates the file 0600 under a fresh name; the rename makes the write all-or-nothing and
         # replaces whatever is at the path (a symbolic link included) rather than writing through it.
         fd, tmp = tempfile.mkstemp(prefix=".refresh-tokens-", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(payload + "\n")
+                handle.write(_dumps(live))
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, path)
@@ -397,6 +393,11 @@ class TokenCache:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+
+
+def _dumps(entries: dict[str, SavedLogin]) -> str:
+    logins = {key: saved.to_json() for key, saved in entries.items()}
+    return json.dumps({"version": _FORMAT_VERSION, "logins": logins}, indent=2, sort_keys=True) + "\n"
 
 
 def _load(path: Path) -> Any:
@@ -408,26 +409,28 @@ def _load(path: Path) -> Any:
     except OSError:  # missing, unreadable, or a symbolic link (ELOOP): no file to us
         return None
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
-            return None
-        if _POSIX:
-            if info.st_uid != os.getuid():
-                return None
-            if info.st_mode & 0o077:
-                os.fchmod(fd, 0o600)  # widened by someone: put it back (the descriptor, never the path)
-        with os.fdopen(os.dup(fd), "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-    except OSError:
+        return _parse(fd)
+    except (OSError, ValueError, RecursionError):  # bad JSON or encoding; nesting deeper than the parser goes
         return None
     finally:
         os.close(fd)
-    if len(raw) > MAX_FILE_BYTES:
+
+
+def _parse(fd: int) -> Any:
+    """The JSON of the open file ``fd``; None when it is not a regular file of this user's or too large."""
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
         return None
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except (ValueError, RecursionError):  # bad JSON or encoding; nesting deeper than the parser goes
+    if _POSIX:
+        if info.st_uid != os.getuid():
+            return None
+        if info.st_mode & 0o077:
+            os.fchmod(fd, 0o600)  # widened by someone: put it back (the descriptor, never the path)
+    with os.fdopen(os.dup(fd), "rb") as handle:
+        content = handle.read(MAX_FILE_BYTES + 1)
+    if len(content) > MAX_FILE_BYTES:
         return None
+    return json.loads(content.decode("utf-8"))
 
 
 def _open_lock_file(path: Path) -> int:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import ipywidgets
 import pytest
 
@@ -335,3 +336,37 @@ def test_a_cache_directory_open_to_others_is_refused(
     assert f"chmod 700 {shared}" in widget.status
     assert widget.status_kind == "error"
     assert list(shared.iterdir()) == []
+
+
+def test_a_rotated_token_is_kept_when_the_login_then_fails(w_browser: Browser, w_sandbox: Sandbox) -> None:
+    first = LoginWidget(remember=True)
+    w_browser.follow(first.start())
+    first.close()
+    _new_session()
+    before = _saved(w_sandbox)
+    assert before is not None
+    upstream = httpx.HTTPTransport()
+
+    def unreachable_after_the_refresh(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/v1/auth/self":
+            raise httpx.ConnectError("injected: the network went away", request=request)
+        return upstream.handle_request(request)
+
+    flaky = connections_module.connections.create_connection(
+        "flaky",
+        **w_sandbox.connection_config(),
+        max_retries=0,
+        transport=httpx.MockTransport(unreachable_after_the_refresh),
+    )
+    try:
+        widget = LoginWidget("flaky")  # the refresh works (and rotates the token); auth/self is unreachable
+    finally:
+        flaky.close()
+        upstream.close()
+
+    assert widget.user is None
+    assert widget.status.startswith("The saved login could not be used now (Eternaltwin could not be reached")
+    after = _saved(w_sandbox)
+    assert after is not None and after.secret != before.secret  # the rotated one, not the revoked one
+    ipywidgets.Widget.close_all()
+    assert LoginWidget().status == "Logged in as Alice"  # and it works
