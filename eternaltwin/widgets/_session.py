@@ -17,10 +17,9 @@ with the refresh grant then ``user_of_token``, or with ``user_of_token`` alone f
 
 A client renews an expired access token by itself, and a refresh may rotate the refresh token (the old
 one stops working). So that the saved login stays usable, the session watches the token of the login it
-remembers: the watched :class:`~eternaltwin.tokens.Token` object becomes a :class:`_WatchedToken` (the
-same object, its class swapped for a subclass with no state of its own, so that every holder of it,
-sync twin, async twin and notebook variable alike, keeps one token), which reports each new refresh
-token as it is stored; the session saves it at once, in the thread that refreshed.
+remembers (:meth:`Token.on_renewal <eternaltwin.tokens.Token.on_renewal>`: every holder of the token,
+sync twin, async twin and notebook variable alike, shares the one object, renewed in place), and saves
+each new refresh token at once, in the thread that refreshed.
 """
 
 from __future__ import annotations
@@ -28,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -169,6 +167,7 @@ class LoginSession:
         self._shown: tuple[Any, ...] | None = None
         self._cache_tried: set[str] = set()
         self._watched: Token | None = None  # the token of the remembered login (see the module)
+        self._stop_watching: Callable[[], None] | None = None
         self._watched_key: tuple[str, str] = ("", "")
         self.status = ""
         self.status_kind = "info"
@@ -609,12 +608,13 @@ class LoginSession:
         self._unwatch_token()
         self._watched = token
         self._watched_key = (str(client.url), str(client.client_id))
-        _watch_token(token, self._on_token_renewed)
+        self._stop_watching = token.on_renewal(self._on_token_renewed)
 
     def _unwatch_token(self) -> None:
-        token, self._watched = self._watched, None
-        if token is not None:
-            _unwatch_token(token, self._on_token_renewed)
+        stop, self._stop_watching = self._stop_watching, None
+        self._watched = None
+        if stop is not None:
+            stop()
 
     def _on_token_renewed(self, token: Token) -> None:
         """A watched token got a new refresh token (a refresh rotated it): save it now.
@@ -655,59 +655,6 @@ class LoginSession:
 def _notify(callbacks: list[Callable[[User], Any]], user: User) -> None:
     for callback in list(callbacks):
         callback(user)
-
-
-# -- watching a token for renewals (see the module's notes) --------------------------------------------------
-
-
-class _WatchedToken(Token):
-    """A :class:`~eternaltwin.tokens.Token` that reports each new refresh token to the sessions watching it.
-
-    Only ever made by swapping the class of a live ``Token`` (:func:`_watch_token`): it adds no state.
-    """
-
-    __slots__ = ()
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        super().__setattr__(name, value)
-        if name == "refresh_token" and value:
-            _token_renewed(self)
-
-
-_Watcher = Callable[[Token], None]
-_watchers: dict[int, list[weakref.WeakMethod[_Watcher]]] = {}
-_watchers_lock = threading.Lock()
-
-
-def _watch_token(token: Token, method: _Watcher) -> None:
-    """Call the bound ``method`` with ``token`` whenever a new refresh token is stored in it."""
-    if type(token) is Token:
-        token.__class__ = _WatchedToken
-    with _watchers_lock:
-        for key in [key for key, methods in _watchers.items() if all(m() is None for m in methods)]:
-            del _watchers[key]
-        _watchers.setdefault(id(token), []).append(weakref.WeakMethod(method))
-
-
-def _unwatch_token(token: Token, method: _Watcher) -> None:
-    with _watchers_lock:
-        methods = [m for m in _watchers.get(id(token), []) if m() is not None and m() != method]
-        if methods:
-            _watchers[id(token)] = methods
-        else:
-            _watchers.pop(id(token), None)
-
-
-def _token_renewed(token: Token) -> None:
-    with _watchers_lock:
-        methods = [m() for m in _watchers.get(id(token), [])]
-    for method in methods:
-        if method is None:
-            continue
-        try:
-            method(token)
-        except Exception:  # a watcher must never break the refresh that called it
-            continue
 
 
 # -- helpers --------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from eternaltwin import connections as connections_module
+from eternaltwin.clients._calls import update_token
 from eternaltwin.clients.asyncio.clients import Eternaltwin as AsyncEternaltwin
 from eternaltwin.clients.sync.clients import Eternaltwin
 from eternaltwin.connections import Connections
@@ -18,7 +19,7 @@ from eternaltwin.sandbox import Sandbox
 from eternaltwin.tokens import Token
 from eternaltwin.users import User
 from eternaltwin.widgets._registry import registries
-from eternaltwin.widgets._session import LoginSession, _watch_token, _WatchedToken
+from eternaltwin.widgets._session import LoginSession
 
 from .conftest import Browser, ManualClock
 
@@ -120,7 +121,7 @@ def test_an_img_on_another_page_does_not_end_the_sessions_login(
     assert session.status == "Logged in as Alice"
 
 
-def test_a_watched_token_is_still_a_token() -> None:
+def test_a_token_tells_who_watches_it_of_each_renewal() -> None:
     token = Token(access_token="a" * 36, expires_in=3600, token_type="Bearer", refresh_token="r" * 36)
     before = repr(token)
     renewed: list[str | None] = []
@@ -130,13 +131,18 @@ def test_a_watched_token_is_still_a_token() -> None:
             renewed.append(changed.refresh_token)
 
     watcher = Watcher()
-    _watch_token(token, watcher.saw)
+    stop = token.on_renewal(watcher.saw)
+    assert type(token) is Token and repr(token) == before and "Token" in mimebundle(token)["text/plain"]
 
-    assert type(token) is _WatchedToken and isinstance(token, Token)
-    assert repr(token) == before and "Token" in mimebundle(token)["text/plain"]
-    token.access_token = "b" * 36  # not a renewal of the refresh token: nothing to report
-    token.refresh_token = "s" * 36
+    def fresh(refresh: str) -> Token:
+        return Token(access_token="b" * 36, expires_in=3600, token_type="Bearer", refresh_token=refresh)
+
+    update_token(token, fresh("s" * 36))  # what a refresh does, in place
+    assert renewed == ["s" * 36] and token.access_token == "b" * 36
+    stop()
+    update_token(token, fresh("t" * 36))
     assert renewed == ["s" * 36]
+    token.on_renewal(watcher.saw)
     del watcher  # a watcher that is gone is not called (nor kept alive)
-    token.refresh_token = "t" * 36
+    update_token(token, fresh("u" * 36))
     assert renewed == ["s" * 36]
