@@ -299,6 +299,18 @@ PASSWORD_SALT_BYTES: Final = 16
 # Dinoparc user's `dinoz` list leads to `GET /api/v1/archive/dinoparc/{server}/dinoz/{id}`; its details are
 # drawn from the owner's seed. Other ids are 404 DinoparcDinozNotFound.
 DINOZ_IDS_PER_OWNER: Final = 10
+# No spec: the archives of generated accounts (`--population N`) have the gaps real archives have (§3.9,
+# §11.3: every member may be null). This share of Hammerfest and Dinoparc accounts is known by name only
+# (Hammerfest `profile` and `items` null; Dinoparc `coins`, `dinoz`, `inventory`, `collection` null); of
+# the other Hammerfest accounts, this share has a profile but no `items`; and this share of their dinoz
+# was archived from a glance: `name`, `owner`, `race`, `skin` and `level`, the rest null. Demo accounts
+# have no gaps. A Hammerfest game is completed (for half of those players) from this best level on.
+ARCHIVE_NOTHING_RATE: Final = 0.08
+HAMMERFEST_NO_ITEMS_RATE: Final = 0.10
+DINOZ_GLANCE_RATE: Final = 0.12
+HAMMERFEST_COMPLETED_FROM_LEVEL: Final = 80
+# No spec: dinoz levels are 1 + an exponential draw of this mean (many low, a few high; at most 150).
+DINOZ_MEAN_LEVEL: Final = 12
 
 # --------------------------------------------------------------------------------------------------
 # Seeds, demo data and population

@@ -85,6 +85,7 @@ class ArchivedAccount:
     archived_at: datetime
     seed: int
     etwin: EtwinLink | None = None
+    generated: bool = False  # by --population: its archive may have gaps (null members), as real ones do
 
 
 @dataclass(slots=True)
