@@ -15,6 +15,7 @@ from eternaltwin.sandbox._clock import format_instant
 from eternaltwin.sandbox._errors import ApiError
 from eternaltwin.sandbox._http import (
     JsonResponse,
+    RawJsonResponse,
     handles_errors,
     parse_hex_password,
     query_int,
@@ -22,7 +23,7 @@ from eternaltwin.sandbox._http import (
     read_body,
 )
 from eternaltwin.sandbox._state import SandboxState, caller, sandbox_state
-from eternaltwin.sandbox._store import GameKind
+from eternaltwin.sandbox._store import UNSET, GameKind, Unset, User
 from eternaltwin.sandbox._validation import (
     DINOPARC_SERVERS,
     HAMMERFEST_SERVERS,
@@ -33,7 +34,7 @@ from eternaltwin.sandbox._validation import (
     parse_dinoparc_id,
     parse_hammerfest_id,
 )
-from eternaltwin.sandbox._views import complete_user, default_user, search_item, short_user
+from eternaltwin.sandbox._views import complete_user, default_user
 from eternaltwin.sandbox._web import set_session_cookie
 
 __all__ = ["api_routes"]
@@ -42,8 +43,10 @@ _AUTH_METHODS = ("Etwin", "Dinoparc", "Hammerfest", "Twinoid")
 _MAX_LOGIN_CHARS = 100
 
 
-def _bad_body() -> ApiError:
-    return ApiError(_choices.INVALID_REQUEST_BODY_STATUS, _choices.INVALID_REQUEST_BODY_ERROR)
+def _bad_body(message: str | None = None) -> ApiError:
+    return ApiError(
+        _choices.INVALID_REQUEST_BODY_STATUS, _choices.INVALID_REQUEST_BODY_ERROR, message=message
+    )
 
 
 def _invalid_credentials() -> ApiError:
@@ -101,16 +104,14 @@ async def users_collection(request: Request) -> Response:
     query = query_value(request, "q") or ""
     limit = query_int(request, "limit", _choices.SEARCH_DEFAULT_LIMIT, _choices.SEARCH_MAX_LIMIT)
     offset = query_int(request, "offset", 0, _choices.SEARCH_MAX_OFFSET)
-    count, users = state.store.search_users(query, offset, limit)
+    # The items are the users' pre-rendered JSON (``Store.search_page_json``), which the store keeps in
+    # step with every change: a page costs a join, not an encoding (issue 15).
     if state.options.habits == "2021":  # spec §3.8: the fewest members a server is known to send
-        return JsonResponse({"count": count, "items": [short_user(user) for user in users]})
-    return JsonResponse(
-        {
-            "offset": offset,
-            "limit": limit,
-            "count": count,
-            "items": [search_item(user, state.store) for user in users],
-        }
+        count, items = state.store.search_page_json(query, offset, limit, short=True)
+        return RawJsonResponse(b'{"count":%d,"items":[%b]}' % (count, items))
+    count, items = state.store.search_page_json(query, offset, limit)
+    return RawJsonResponse(
+        b'{"offset":%d,"limit":%d,"count":%d,"items":[%b]}' % (offset, limit, count, items)
     )
 
 
@@ -136,7 +137,8 @@ async def _register(request: Request, state: SandboxState) -> Response:
 
 @handles_errors
 async def user_by_id(request: Request) -> Response:
-    """GET /api/v1/users/{user_id}: default or complete view by caller (spec §3.3, §4.4)."""
+    """GET /api/v1/users/{user_id}: default or complete view by caller (spec §3.3, §4.4); PATCH: change
+    the display name, username or password (spec §4.5)."""
     state = sandbox_state(request)
     context = caller(request)
     user_id = request.path_params["user_id"]
@@ -146,8 +148,50 @@ async def user_by_id(request: Request) -> Response:
     if user is None:
         raise ApiError(404, "UserNotFound")
     viewer = context.user if context.kind == "User" else None
+    if request.method == "PATCH":
+        return await _update_user(request, state, viewer, user)
     if viewer is not None and (viewer.is_administrator or viewer.id == user.id):
         return JsonResponse(complete_user(user, state.store))
+    return JsonResponse(default_user(user, state.store))
+
+
+def _update_refused(message: str) -> ApiError:
+    return ApiError.of(_choices.USER_UPDATE_FORBIDDEN, message)
+
+
+async def _update_user(request: Request, state: SandboxState, viewer: User | None, user: User) -> Response:
+    """PATCH /api/v1/users/{user_id} (spec §4.5; see ``_choices.USER_UPDATE_*``)."""
+    if viewer is None:
+        raise _update_refused(
+            "only the user or an administrator may change a user, signed in with a session or HTTP Basic "
+            "user credentials (an access token or an OAuth client may not)"
+        )
+    if viewer.id != user.id and not viewer.is_administrator:
+        raise _update_refused("only the user or an administrator may change a user")
+    body = await read_body(request)
+    unknown = sorted(set(body) - set(_choices.USER_UPDATE_FIELDS))
+    if unknown:
+        raise _bad_body(f"unknown member {unknown[0]!r}: a patch holds display_name, username or password")
+    display_name: str | None = None
+    if "display_name" in body:
+        value = body["display_name"]
+        if not isinstance(value, str) or not is_display_name(value.strip()):
+            raise _bad_body(
+                "display_name must be 2 to 64 letters, digits (not first), spaces, '_', '(' or ')'"
+            )
+        display_name = value.strip()
+    username: str | Unset | None = UNSET
+    if "username" in body:
+        value = body["username"]
+        if value is not None and (not isinstance(value, str) or not is_username(value)):
+            raise _bad_body("username must be null or 2 to 32 of a-z, 0-9 and '_', not starting with a digit")
+        username = value
+    password: bytes | Unset | None = UNSET
+    if "password" in body:
+        password = None if body["password"] is None else parse_hex_password(body["password"])
+    state.store.update_user(
+        user, state.clock.now(), display_name=display_name, username=username, password=password
+    )
     return JsonResponse(default_user(user, state.store))
 
 
@@ -244,7 +288,7 @@ def api_routes(prefix: str = "/api/v1") -> list[Route]:
         Route(f"{prefix}/", api_root, methods=["GET"]),
         Route(f"{prefix}/auth/self", auth_self, methods=["GET", "PUT", "DELETE"]),
         Route(f"{prefix}/users", users_collection, methods=["GET", "POST"]),
-        Route(f"{prefix}/users/{{user_id}}", user_by_id, methods=["GET"]),
+        Route(f"{prefix}/users/{{user_id}}", user_by_id, methods=["GET", "PATCH"]),
         Route(f"{prefix}/clock", clock_endpoint, methods=["GET"]),
         Route(f"{prefix}/config", config_endpoint, methods=["GET"]),
         Route(f"{prefix}/archive/hammerfest/{{server}}/users/{{user_id}}", hammerfest_user, methods=["GET"]),

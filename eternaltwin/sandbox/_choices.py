@@ -227,6 +227,28 @@ SEARCH_MAX_OFFSET: Final = 2**31 - 1  # no spec; large enough to page any popula
 # repeated, non-numeric or above the maximum -> 422 InvalidQueryParameters.
 SEARCH_INCLUDES_DELETED: Final = True
 
+# §4.5: PATCH /api/v1/users/{id} takes any subset of {display_name, username, password} (username and
+# password may be null: removed). Only a User context (session cookie or Basic user credentials) that is
+# the target or an administrator may patch; an access token, a client or a guest may not. Every failure is
+# 500 FailedUserUpdate in 2021; the sandbox tells them apart: 403 USER_UPDATE_FORBIDDEN (who may not),
+# 422 InvalidRequestBody (what may not, with a message: another member, a value that breaks §6), 409
+# UsernameAlreadyInUse, and 409 FailedUserUpdate inside a lock period (the message says from when the
+# change is allowed). A value equal to the current one changes nothing and is not locked. The reply is
+# the user's default view.
+USER_UPDATE_FORBIDDEN: Final = (403, "Forbidden")
+USER_UPDATE_ERROR: Final = "FailedUserUpdate"
+USER_UPDATE_LOCKED_STATUS: Final = 409
+USER_UPDATE_FIELDS: Final = ("display_name", "username", "password")
+# §4.5 lock periods (E:crates/core/src/user.rs): the display name 30 days after its last change (creation
+# does not count), the username 7 days after its last change (creation counts), the password 10 minutes
+# after its last change (creation counts). On the virtual clock, so tests move it past them.
+DISPLAY_NAME_LOCK_SECONDS: Final = 30 * 24 * 3600
+USERNAME_LOCK_SECONDS: Final = 7 * 24 * 3600
+PASSWORD_LOCK_SECONDS: Final = 10 * 60
+# No spec: search pages are written from JSON rendered per user when first served and kept until the user
+# changes (Store.search_page_json; registration, PATCH, links and deletion forget it), so that a page of
+# 100 users costs about what a trivial reply costs (issue 15), as on a real server.
+
 # §4.3, §10: the first user ever created is an administrator, later ones are not, unless a seed says
 # otherwise (`is_administrator` in [seed.user.NAME]).
 FIRST_USER_IS_ADMINISTRATOR: Final = True
@@ -277,6 +299,18 @@ PASSWORD_SALT_BYTES: Final = 16
 # Dinoparc user's `dinoz` list leads to `GET /api/v1/archive/dinoparc/{server}/dinoz/{id}`; its details are
 # drawn from the owner's seed. Other ids are 404 DinoparcDinozNotFound.
 DINOZ_IDS_PER_OWNER: Final = 10
+# No spec: the archives of generated accounts (`--population N`) have the gaps real archives have (§3.9,
+# §11.3: every member may be null). This share of Hammerfest and Dinoparc accounts is known by name only
+# (Hammerfest `profile` and `items` null; Dinoparc `coins`, `dinoz`, `inventory`, `collection` null); of
+# the other Hammerfest accounts, this share has a profile but no `items`; and this share of their dinoz
+# was archived from a glance: `name`, `owner`, `race`, `skin` and `level`, the rest null. Demo accounts
+# have no gaps. A Hammerfest game is completed (for half of those players) from this best level on.
+ARCHIVE_NOTHING_RATE: Final = 0.08
+HAMMERFEST_NO_ITEMS_RATE: Final = 0.10
+DINOZ_GLANCE_RATE: Final = 0.12
+HAMMERFEST_COMPLETED_FROM_LEVEL: Final = 80
+# No spec: dinoz levels are 1 + an exponential draw of this mean (many low, a few high; at most 150).
+DINOZ_MEAN_LEVEL: Final = 12
 
 # --------------------------------------------------------------------------------------------------
 # Seeds, demo data and population

@@ -74,5 +74,7 @@ def format_instant(instant: datetime) -> str:
 
     UTC, exactly three fractional digits (rounded down) and a ``Z`` (spec §2).
     """
-    instant = instant.astimezone(UTC)
-    return f"{instant:%Y-%m-%dT%H:%M:%S}.{instant.microsecond // 1000:03d}Z"
+    if instant.tzinfo is not UTC:
+        instant = instant.astimezone(UTC)
+    # isoformat truncates to milliseconds and writes "+00:00" for UTC, which becomes "Z".
+    return instant.isoformat(timespec="milliseconds")[:-6] + "Z"

@@ -18,6 +18,7 @@ from eternaltwin.sandbox._errors import ApiError
 
 __all__ = [
     "JsonResponse",
+    "RawJsonResponse",
     "error_reply",
     "error_response",
     "handles_errors",
@@ -46,6 +47,12 @@ class JsonResponse(Response):
     def render(self, content: Any) -> bytes:
         """Serialise ``content``."""
         return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class RawJsonResponse(Response):
+    """A reply of JSON already encoded as ``JsonResponse`` encodes it (pre-rendered bytes)."""
+
+    media_type = JsonResponse.media_type
 
 
 def error_response(

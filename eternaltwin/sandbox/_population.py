@@ -217,6 +217,7 @@ def generate_population(n: int, store: Store, *, first_index: int = 0) -> list[U
                     name=name,
                     archived_at=min(created_at + timedelta(days=rng.randrange(1, 900)), period_end),
                     seed=rng.getrandbits(32),
+                    generated=True,
                 )
                 store.add_archived(account)
                 user.links[link_key(kind, server)] = account

@@ -7,6 +7,7 @@ middle of a mutation; a lock still guards mutations so tests may read from anoth
 from __future__ import annotations
 
 import bisect
+import enum
 import secrets
 import threading
 import uuid
@@ -14,14 +15,17 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal, Protocol, TypeVar
+from typing import Final, Literal, Protocol, TypeVar
 
 from eternaltwin.sandbox import _choices
+from eternaltwin.sandbox._clock import format_instant
 from eternaltwin.sandbox._errors import ApiError
 from eternaltwin.sandbox._forum import Forum
 from eternaltwin.sandbox._secrets import HashedSecret, check_plain, spend_one_hash
+from eternaltwin.sandbox._views import render_search_item, render_short_user
 
 __all__ = [
+    "UNSET",
     "AccessToken",
     "ArchivedAccount",
     "AuthorizationCode",
@@ -32,23 +36,24 @@ __all__ = [
     "RefreshToken",
     "Session",
     "Store",
+    "Unset",
     "User",
     "link_key",
 ]
 
 GameKind = Literal["hammerfest", "dinoparc", "twinoid"]
 
-#: The seven keys of VersionedLinks (spec §3.4), in the order they are served.
-LINK_KEYS = (
-    "dinoparc_com",
-    "en_dinoparc_com",
-    "hammerfest_es",
-    "hammerfest_fr",
-    "hfest_net",
-    "sp_dinoparc_com",
-    "twinoid",
-)
 TWINOID_SERVER = "twinoid.com"
+
+
+class Unset(enum.Enum):
+    """The type of :data:`UNSET`."""
+
+    UNSET = "unset"
+
+
+#: "Leave it as it is", for arguments where None is a value (a username or password set to null).
+UNSET: Final = Unset.UNSET
 
 
 def link_key(kind: GameKind, server: str) -> str:
@@ -80,11 +85,17 @@ class ArchivedAccount:
     archived_at: datetime
     seed: int
     etwin: EtwinLink | None = None
+    generated: bool = False  # by --population: its archive may have gaps (null members), as real ones do
 
 
 @dataclass(slots=True)
 class User:
-    """An Eternaltwin user as stored."""
+    """An Eternaltwin user as stored.
+
+    Change a stored user through the :class:`Store` (``update_user``, ``delete_user``, ``link``,
+    ``unlink``), never by setting its attributes: the store keeps its search keys and its pre-rendered
+    JSON (``json_item``, ``json_short``) in step with it.
+    """
 
     id: str
     username: str | None
@@ -98,6 +109,15 @@ class User:
     links: dict[str, ArchivedAccount] = field(default_factory=dict)
     sort_key: tuple[str, str, str] = ("", "", "")
     search_text: str = ""
+    # When the display name last changed (creation does not count), and the username and the password
+    # (creation counts: None means at creation). See the lock periods in _choices.
+    display_name_changed_at: datetime | None = None
+    username_changed_at: datetime | None = None
+    password_changed_at: datetime | None = None
+    # The user as a search page's item and as a ShortUser, rendered when first served and forgotten by
+    # the store whenever the user changes (None: to render).
+    json_item: bytes | None = field(default=None, repr=False)
+    json_short: bytes | None = field(default=None, repr=False)
 
     @property
     def has_password(self) -> bool:
@@ -201,6 +221,18 @@ class RefreshToken:
     used: bool = False
 
 
+def _check_lock(since: datetime, seconds: int, now: datetime, what: str) -> None:
+    """409 FailedUserUpdate if ``what`` last changed (at ``since``) less than ``seconds`` ago."""
+    allowed_from = since + timedelta(seconds=seconds)
+    if now < allowed_from:
+        when = format_instant(allowed_from)
+        raise ApiError(
+            _choices.USER_UPDATE_LOCKED_STATUS,
+            _choices.USER_UPDATE_ERROR,
+            message=f"the {what} changed too recently: it may change again from {when}",
+        )
+
+
 class _Expiring(Protocol):
     @property
     def expires_at(self) -> datetime: ...
@@ -266,6 +298,9 @@ class Store:
         self.access_tokens: OrderedDict[str, AccessToken] = OrderedDict()
         self.refresh_tokens: OrderedDict[str, RefreshToken] = OrderedDict()
         self.archives: dict[tuple[GameKind, str, str], ArchivedAccount] = {}
+        # Who made links for whom, where they differ (author id -> user ids): a rename of the author
+        # renders those users again, since their links name the author.
+        self._linked_by: dict[str, set[str]] = {}
         self.forum = Forum()  # sections, threads, posts, announcements (see _forum)
 
     # ---------------------------------------------------------------------------------------- users
@@ -300,31 +335,121 @@ class Store:
                 is_administrator=is_administrator,
                 password=HashedSecret.of(password) if password is not None else None,
             )
-            user.refresh_keys()
             self._index(user)
-            position = bisect.bisect(self._sort_keys, user.sort_key)
-            self._ordered.insert(position, user)
-            self._sort_keys.insert(position, user.sort_key)
-            self._search_texts.insert(position, user.search_text)
+            self._place(user)
             return user
 
     def add_users_bulk(self, users: Iterable[User]) -> None:
-        """Insert many ready-made users (the generated population) and re-sort once."""
+        """Insert many ready-made users (the generated population) and re-sort once.
+
+        Their links must be made already, by the users themselves.
+        """
         with self._lock:
             for user in users:
                 if user.username is not None and user.username in self.users_by_username:
                     raise ValueError(f"duplicate username {user.username!r}")
                 user.refresh_keys()
                 self._index(user)
+                self._forget_json(user)
                 self._ordered.append(user)
             self._ordered.sort(key=lambda u: u.sort_key)
             self._sort_keys = [u.sort_key for u in self._ordered]
             self._search_texts = [u.search_text for u in self._ordered]
 
+    def update_user(
+        self,
+        user: User,
+        now: datetime,
+        *,
+        display_name: str | None = None,
+        username: str | Unset | None = UNSET,
+        password: bytes | Unset | None = UNSET,
+    ) -> None:
+        """Change a user's display name, username or password, all or none (spec §4.5).
+
+        A value equal to the current one changes nothing. Values are not validated here (the handler
+        does); the lock periods of ``_choices`` are.
+
+        Raises
+        ------
+        ApiError
+            409 UsernameAlreadyInUse, or 409 FailedUserUpdate (with the date the change is allowed from)
+            while a lock period lasts; nothing is changed then.
+        """
+        with self._lock:
+            new_name = display_name is not None and display_name != user.display_name
+            new_username = not isinstance(username, Unset) and username != user.username
+            new_password = not isinstance(password, Unset)
+            if new_name and user.display_name_changed_at is not None:
+                _check_lock(
+                    user.display_name_changed_at, _choices.DISPLAY_NAME_LOCK_SECONDS, now, "display name"
+                )
+            if new_username:
+                since = user.username_changed_at or user.created_at
+                _check_lock(since, _choices.USERNAME_LOCK_SECONDS, now, "username")
+                if username is not None and username in self.users_by_username:
+                    raise ApiError(_choices.USERNAME_CONFLICT_STATUS, _choices.USERNAME_CONFLICT_ERROR)
+            if new_password:
+                since = user.password_changed_at or user.created_at
+                _check_lock(since, _choices.PASSWORD_LOCK_SECONDS, now, "password")
+            if not (new_name or new_username or new_password):
+                return
+            self._unplace(user)
+            if new_name and display_name is not None:
+                user.display_name = display_name
+                user.display_name_changed_at = now
+            if new_username and not isinstance(username, Unset):
+                if user.password_is_username and user.username is not None and not new_password:
+                    # The old username was the password: it stays the password.
+                    user.password = HashedSecret.of(user.username.encode("ascii"))
+                user.password_is_username = False
+                if user.username is not None:
+                    del self.users_by_username[user.username]
+                user.username = username
+                if username is not None:
+                    self.users_by_username[username] = user
+                user.username_changed_at = now
+            if new_password and not isinstance(password, Unset):
+                user.password = HashedSecret.of(password) if password is not None else None
+                user.password_is_username = False
+                user.password_changed_at = now
+            self._place(user)
+            self._forget_json(user)
+            for other_id in self._linked_by.get(user.id, ()):  # links this user made for others
+                self._forget_json(self.users[other_id])
+
+    def delete_user(self, user: User, at: datetime) -> None:
+        """Mark a user deleted at ``at`` (sandbox only: no route deletes users). It can no longer log in;
+        its sessions and tokens stop working; searches still list it, with ``deleted_at``."""
+        with self._lock:
+            user.deleted_at = at
+            self._forget_json(user)
+
     def _index(self, user: User) -> None:
         self.users[user.id] = user
         if user.username is not None:
             self.users_by_username[user.username] = user
+
+    def _place(self, user: User) -> None:
+        """Compute the user's search keys and insert it in the search order."""
+        user.refresh_keys()
+        position = bisect.bisect(self._sort_keys, user.sort_key)
+        self._ordered.insert(position, user)
+        self._sort_keys.insert(position, user.sort_key)
+        self._search_texts.insert(position, user.search_text)
+
+    def _unplace(self, user: User) -> None:
+        """Take the user out of the search order (its keys are unique: they end with its id)."""
+        position = bisect.bisect_left(self._sort_keys, user.sort_key)
+        if position == len(self._ordered) or self._ordered[position] is not user:
+            raise RuntimeError(f"user {user.id} is out of place in the search order")
+        del self._ordered[position], self._sort_keys[position], self._search_texts[position]
+
+    @staticmethod
+    def _forget_json(user: User) -> None:
+        """Forget the user's rendered JSON (after any change to what its views show); rendered again
+        when next served. Called under the lock, like the rendering: a reply cannot keep stale JSON."""
+        user.json_item = user.json_short = None
 
     def user(self, user_id: str) -> User | None:
         """The user with this id, or None."""
@@ -355,6 +480,41 @@ class Store:
             if not include_deleted:
                 hits = [i for i in hits if ordered[i].deleted_at is None]
             return len(hits), [ordered[i] for i in hits[offset : offset + limit]]
+
+    def search_page_json(
+        self, query: str, offset: int, limit: int, *, short: bool = False
+    ) -> tuple[int, bytes]:
+        """A search page's items as pre-rendered JSON (see :meth:`search_users`).
+
+        Each user's JSON is rendered when first served and kept until the user changes (the store's
+        change methods forget it), so a page costs a join rather than an encoding.
+
+        Parameters
+        ----------
+        query, offset, limit
+            As for :meth:`search_users`.
+        short : bool
+            ShortUser items (the 2021 habit) rather than the default view.
+
+        Returns
+        -------
+        tuple of (int, bytes)
+            The number of all matches, and the page's items as a JSON array's members (no brackets).
+        """
+        with self._lock:
+            count, users = self.search_users(query, offset, limit)
+            items: list[bytes] = []
+            for user in users:
+                if short:
+                    rendered = user.json_short
+                    if rendered is None:
+                        rendered = user.json_short = render_short_user(user)
+                else:
+                    rendered = user.json_item
+                    if rendered is None:
+                        rendered = user.json_item = render_search_item(user, self)
+                items.append(rendered)
+            return count, b",".join(items)
 
     def ordered_users(self) -> list[User]:
         """All users in search order (a copy)."""
@@ -554,8 +714,39 @@ class Store:
         """An archived game account, or None."""
         return self.archives.get((kind, server, account_id))
 
-    def link(self, user: User, account: ArchivedAccount, time: datetime) -> None:
-        """Link ``user`` to ``account`` (both directions), made by the user itself."""
+    def link(self, user: User, account: ArchivedAccount, time: datetime, by: User | None = None) -> None:
+        """Link ``user`` to ``account`` (both directions), made by ``by`` (default: the user itself).
+
+        A link the account had to another user, or the user had on that game server, is replaced.
+        """
         with self._lock:
-            user.links[link_key(account.kind, account.server)] = account
-            account.etwin = EtwinLink(user_id=user.id, time=time, by_user_id=user.id)
+            key = link_key(account.kind, account.server)
+            previous_owner = self.users.get(account.etwin.user_id) if account.etwin is not None else None
+            if previous_owner is not None and previous_owner is not user:
+                self.unlink(previous_owner, key)
+            if key in user.links:
+                self.unlink(user, key)
+            author = by or user
+            user.links[key] = account
+            account.etwin = EtwinLink(user_id=user.id, time=time, by_user_id=author.id)
+            if author is not user:
+                self._linked_by.setdefault(author.id, set()).add(user.id)
+            self._forget_json(user)
+
+    def unlink(self, user: User, key: str) -> ArchivedAccount | None:
+        """Remove the user's link for ``key`` (``hammerfest_fr``, ``twinoid``...); the account unlinked,
+        or None if there was none."""
+        with self._lock:
+            account = user.links.pop(key, None)
+            if account is None:
+                return None
+            if account.etwin is not None:
+                authored = self._linked_by.get(account.etwin.by_user_id)
+                if authored is not None and not any(
+                    a.etwin is not None and a.etwin.by_user_id == account.etwin.by_user_id
+                    for a in user.links.values()
+                ):
+                    authored.discard(user.id)
+                account.etwin = None
+            self._forget_json(user)
+            return account

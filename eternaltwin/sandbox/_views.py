@@ -2,26 +2,47 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final
 
 from eternaltwin.sandbox import _choices
 from eternaltwin.sandbox._clock import format_instant
-from eternaltwin.sandbox._store import LINK_KEYS, ArchivedAccount, OauthClient, Store, User
+
+if TYPE_CHECKING:  # the store renders users with these views: no import of it at run time
+    from eternaltwin.sandbox._store import ArchivedAccount, OauthClient, Store, User
 
 __all__ = [
+    "LINK_KEYS",
     "Json",
     "complete_user",
     "default_user",
     "etwin_link",
     "links",
     "remote_short",
+    "render_search_item",
+    "render_short_user",
     "search_item",
     "short_client",
     "short_user",
 ]
 
 Json = dict[str, Any]
+
+#: The seven keys of VersionedLinks (spec §3.4), in the order they are served.
+LINK_KEYS: Final = (
+    "dinoparc_com",
+    "en_dinoparc_com",
+    "hammerfest_es",
+    "hammerfest_fr",
+    "hfest_net",
+    "sp_dinoparc_com",
+    "twinoid",
+)
+
+# What ``_http.JsonResponse`` writes: UTF-8 text without escapes, compact (one encoder, built once).
+_encode: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def short_user(user: User) -> Json:
@@ -37,21 +58,22 @@ def remote_short(account: ArchivedAccount) -> Json:
     return {"type": kind, "server": account.server, "id": account.id, "username": account.name}
 
 
+def _link_entry(user: User, account: ArchivedAccount | None, store: Store) -> Json:
+    """One entry of VersionedLinks (§3.4): ``{"current": ..., "old": []}``."""
+    current: Json | None = None
+    if account is not None and account.etwin is not None:
+        author = store.user(account.etwin.by_user_id) or user
+        current = {
+            "link": {"time": format_instant(account.etwin.time), "user": short_user(author)},
+            "unlink": None,
+            "user": remote_short(account),
+        }
+    return {"current": current, "old": []}
+
+
 def links(user: User, store: Store) -> Json:
     """VersionedLinks (§3.4): always the seven keys; ``old`` is always empty."""
-    result: Json = {}
-    for key in LINK_KEYS:
-        account = user.links.get(key)
-        current: Json | None = None
-        if account is not None and account.etwin is not None:
-            author = store.user(account.etwin.by_user_id) or user
-            current = {
-                "link": {"time": format_instant(account.etwin.time), "user": short_user(author)},
-                "unlink": None,
-                "user": remote_short(account),
-            }
-        result[key] = {"current": current, "old": []}
-    return result
+    return {key: _link_entry(user, user.links.get(key), store) for key in LINK_KEYS}
 
 
 def etwin_link(account: ArchivedAccount, store: Store) -> Json:
@@ -111,3 +133,56 @@ def search_item(user: User, store: Store) -> Json:
 def short_client(client: OauthClient) -> Json:
     """ShortOauthClient (§3.6)."""
     return {"type": "OauthClient", "id": client.id, "key": client.key, "display_name": client.display_name}
+
+
+# An entry without a link, and the links of a user without any: the same for everyone, rendered once.
+_NO_LINK_JSON: Final = _encode({"current": None, "old": []})
+_NO_LINKS_JSON: Final = "{" + ",".join(f'"{key}":{_NO_LINK_JSON}' for key in LINK_KEYS) + "}"
+
+
+def _links_json(user: User, store: Store) -> str:
+    if not user.links:
+        return _NO_LINKS_JSON
+    entries = []
+    for key in LINK_KEYS:
+        account = user.links.get(key)
+        entry = _NO_LINK_JSON if account is None else _encode(_link_entry(user, account, store))
+        entries.append(f'"{key}":{entry}')
+    return "{" + ",".join(entries) + "}"
+
+
+def _quoted_instant(instant: datetime | None) -> str:
+    return "null" if instant is None else f'"{format_instant(instant)}"'
+
+
+# Each member of a user view as JSON text, written directly where its shape is fixed (a test checks that
+# every user renders to the bytes JsonResponse writes for the view); any other member goes through _FIELDS.
+_FIELD_JSON: Final[dict[str, Callable[[User, Store], str]]] = {
+    "type": lambda user, store: '"User"',
+    "id": lambda user, store: _encode(user.id),
+    "created_at": lambda user, store: _quoted_instant(user.created_at),
+    "deleted_at": lambda user, store: _quoted_instant(user.deleted_at),
+    "display_name": lambda user, store: '{"current":{"value":' + _encode(user.display_name) + "}}",
+    "is_administrator": lambda user, store: "true" if user.is_administrator else "false",
+    "links": _links_json,
+}
+
+
+def _field_json(name: str, user: User, store: Store) -> str:
+    fast = _FIELD_JSON.get(name)
+    return fast(user, store) if fast is not None else _encode(_FIELDS[name](user, store))
+
+
+def render_search_item(user: User, store: Store) -> bytes:
+    """:func:`search_item` as the bytes a reply carries, member by member (the store keeps them).
+
+    The same bytes as ``JsonResponse`` writes for ``search_item(user, store)``, faster: each member is
+    encoded on its own, and the links of a user without any are a constant.
+    """
+    members = ",".join(f'"{name}":{_field_json(name, user, store)}' for name in _choices.SEARCH_ITEM_FIELDS)
+    return ("{" + members + "}").encode("utf-8")
+
+
+def render_short_user(user: User) -> bytes:
+    """:func:`short_user` as the bytes a reply carries (the items of a 2021-habit search page)."""
+    return _encode(short_user(user)).encode("utf-8")
