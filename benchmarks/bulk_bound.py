@@ -93,14 +93,15 @@ def raw_httpx(url: str, concurrency: int) -> int:
 
 
 def search_frame(url: str, concurrency: int, backend: str) -> int:
+    """``search_frame`` on a connection configured once per server and engine (as in a notebook: the
+    first call opens its pooled connections, the next ones reuse them)."""
     from eternaltwin.connections import connections
     from eternaltwin.pandas import search_frame as fetch
 
-    connections.create_connection(ALIAS, url=url, async_backend=backend)
-    try:
-        return len(fetch(using=ALIAS, concurrency=concurrency, progress=False))
-    finally:
-        connections.remove_connection(ALIAS)
+    alias = f"{ALIAS}-{backend}"
+    if alias not in connections or connections[alias].url.rstrip("/") != url:
+        connections.create_connection(alias, url=url, async_backend=backend)
+    return len(fetch(using=alias, concurrency=concurrency, progress=False))
 
 
 def main() -> None:
@@ -112,7 +113,7 @@ def main() -> None:
     options = parser.parse_args()
     from eternaltwin.config import resolve_backend
 
-    default = resolve_backend("auto")
+    default = resolve_backend("auto", "paging")
     pages = math.ceil(options.users / PAGE_SIZE)
     contenders: dict[str, Callable[[str], int]] = {
         f"search_frame (default: {default})": lambda url: search_frame(url, options.concurrency, "auto"),
@@ -136,8 +137,8 @@ def main() -> None:
         finally:
             server.close()
         bound = (1 + math.ceil(pages / options.concurrency)) * latency / 1000
-        if latency == 0:
-            cpu = results[next(iter(contenders))][0]
+        if latency == 0:  # the client's own CPU: the fastest search_frame with no waiting at all
+            cpu = min(best for name, (best, _) in results.items() if name.startswith("search_frame"))
         floor = max(bound, cpu or 0.0)
         print(f"round trip {latency:g} ms: latency bound {bound:.3f} s, client CPU {cpu or 0:.3f} s")
         for name, (best, median) in results.items():

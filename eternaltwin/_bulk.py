@@ -415,7 +415,11 @@ class _Run:
 
 async def _fetch_runs(runs: Sequence[_Run], concurrency: int, bar: Any) -> None:
     """Read the runs in rounds: ``concurrency`` workers take pages, run after run, until none is left;
-    then each run settles its gaps; the runs that have more to read go on in a new round."""
+    then each run settles its gaps; the runs that have more to read go on in a new round.
+
+    (Twice as many workers as requests in flight, so that reading a page would overlap the next round
+    trip, measured no faster: ``benchmarks/bulk_bound.py``.)
+    """
     gate = asyncio.Semaphore(concurrency)
     active = list(runs)
     while active:

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from eternaltwin import display
-from eternaltwin._sync import run_in_thread
+from eternaltwin._blocking import run_in_thread
 from eternaltwin.magics import EternaltwinMagics
 
 __all__ = ["load", "unload"]

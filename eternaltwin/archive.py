@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from eternaltwin._parsing import expect_mapping, optional_datetime, optional_str, parse_datetime
+from eternaltwin._parsing import expect_mapping, optional_datetime, optional_str, parse_datetime, require_id
 from eternaltwin._repr import RichRepr
 from eternaltwin.exceptions import UnexpectedResponseError
 from eternaltwin.users import User, _client
@@ -53,15 +53,6 @@ def _check_type(obj: Mapping[str, Any], expected: str, what: str) -> None:
         f"Expected a {expected} for the {what}, got a {shown}: the reply is another kind of object "
         "(was the right route or parser used?)."
     )
-
-
-def _id(obj: Mapping[str, Any], what: str) -> str:
-    value = obj.get("id")
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    raise UnexpectedResponseError(f"The {what} has no usable 'id'.")
 
 
 def _etwin_user(obj: Mapping[str, Any], what: str) -> User | None:
@@ -290,7 +281,7 @@ class HammerfestUser(RichRepr):
             inventory = inventory["items"]  # {first_archived_at, last_archived_at, items: {id: count}}
         return cls(
             server=optional_str(obj, "server", what) or "",
-            id=_id(obj, what),
+            id=require_id(obj, what),
             username=optional_str(obj, "username", what),
             archived_at=optional_datetime(obj, "archived_at", what),
             etwin_user=_etwin_user(obj, what),
@@ -332,7 +323,7 @@ class DinoparcUserRef:
         _check_type(obj, "DinoparcUser", what)
         return cls(
             server=optional_str(obj, "server", what) or "",
-            id=_id(obj, what),
+            id=require_id(obj, what),
             username=optional_str(obj, "username", what),
         )
 
@@ -362,7 +353,7 @@ class DinoparcDinozRef:
         _check_type(obj, "DinoparcDinoz", what)
         return cls(
             server=optional_str(obj, "server", what) or server,
-            id=_id(obj, what),
+            id=require_id(obj, what),
             name=_text(obj.get("name"), f"{what}'s name"),
         )
 
@@ -469,7 +460,7 @@ class DinoparcDinoz:
         owner, elements = latest("owner"), latest("elements")
         return cls(
             server=optional_str(obj, "server", what) or "",
-            id=_id(obj, what),
+            id=require_id(obj, what),
             archived_at=optional_datetime(obj, "archived_at", what),
             name=_text(latest("name"), member("name")),
             owner=None if owner is None else DinoparcUserRef.from_json(owner, member("owner")),
@@ -571,7 +562,7 @@ class DinoparcUser(RichRepr):
         collection = _latest(obj, "collection", what)
         return cls(
             server=server,
-            id=_id(obj, what),
+            id=require_id(obj, what),
             username=optional_str(obj, "username", what),
             archived_at=optional_datetime(obj, "archived_at", what),
             etwin_user=_etwin_user(obj, what),
@@ -621,7 +612,7 @@ class TwinoidUser(RichRepr):
         obj = expect_mapping(data, what)
         _check_type(obj, "TwinoidUser", what)
         return cls(
-            id=_id(obj, what),
+            id=require_id(obj, what),
             display_name=optional_str(obj, "display_name", what),
             archived_at=optional_datetime(obj, "archived_at", what),
             etwin_user=_etwin_user(obj, what),

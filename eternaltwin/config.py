@@ -415,8 +415,15 @@ def _has_aiohttp() -> bool:
     return importlib.util.find_spec("aiohttp") is not None
 
 
-def resolve_backend(name: str) -> Literal["aiohttp", "httpx"]:
-    """The engine an ``async_backend`` option stands for.
+def resolve_backend(
+    name: str, workload: Literal["lookups", "paging"] = "lookups"
+) -> Literal["aiohttp", "httpx"]:
+    """The engine an ``async_backend`` option stands for, for a kind of work.
+
+    ``"auto"`` picks by measurement (``benchmarks/client_lookups.py``, ``benchmarks/bulk_bound.py``):
+    aiohttp, when installed, for many small lookups at once (about twice httpx's rate at 32 in flight);
+    httpx's own pool for paging through large replies at the polite 8 in flight (bulk fetches come closer
+    to the latency bound with it). A named engine is used for everything.
 
     Raises
     ------
@@ -433,7 +440,7 @@ def resolve_backend(name: str) -> Literal["aiohttp", "httpx"]:
             )
         return "aiohttp"
     if name == "auto":
-        return "aiohttp" if _has_aiohttp() else "httpx"
+        return "aiohttp" if workload == "lookups" and _has_aiohttp() else "httpx"
     raise ConfigurationError(f"async_backend must be one of {', '.join(ASYNC_BACKENDS)}; got {name!r}.")
 
 

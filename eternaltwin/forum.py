@@ -643,7 +643,8 @@ class ListingRecords:
         if not isinstance(raw_items, list):
             raise UnexpectedResponseError(f"The {where} has no 'items' list.")
         for n, item in enumerate(raw_items):
-            require_str(expect_mapping(item, f"{where}' items[{n}]"), "id", f"{where}' items[{n}]")
+            if item.__class__ is not dict or item.get("id").__class__ is not str:  # (the fast path first)
+                require_str(expect_mapping(item, f"{where}' items[{n}]"), "id", f"{where}' items[{n}]")
         return cls(
             owner_id=require_str(obj, "id", what),
             offset=optional_int(listing, "offset", where),

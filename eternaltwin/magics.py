@@ -12,7 +12,8 @@ Loaded by ``%load_ext eternaltwin``. Subcommands::
     %eternaltwin dinoz SERVER ID [--alias A] [-o VAR]   an archived Dinoparc dinoz's card
     %eternaltwin login                        the login widget
     %eternaltwin logout [--alias A]           forget the logged-in user's token
-    %eternaltwin sandbox [--population N]     start a local sandbox server as alias 'sandbox'
+    %eternaltwin sandbox [--population N] [--refresh-tokens]
+                                              start a local sandbox server as alias 'sandbox'
     %%eternaltwin config                      a cell of TOML (one table per alias) that configures connections
 
 Errors are shown as one line saying what went wrong and what to do (the cell still fails, so "Run all"
@@ -210,6 +211,11 @@ def _logout_args() -> None:
 
 @_command("eternaltwin sandbox")
 @_arg("--population", type=int, default=None, metavar="N", help="number of generated users (default 0)")
+@_arg(
+    "--refresh-tokens",
+    action="store_true",
+    help="issue refresh tokens, to show a client's refresh (eternaltwin.org issues none)",
+)
 def _sandbox_args() -> None:
     """Start a local sandbox server in the background as alias 'sandbox', and make it active."""
 
@@ -495,7 +501,13 @@ class EternaltwinMagics(Magics):
         if population < 0:
             raise MagicError("sandbox: --population must be 0 or more.")
         sandbox = self.sandbox
-        reused = sandbox is not None and sandbox.running and population == self._sandbox_population
+        refresh = bool(args.refresh_tokens)
+        reused = (
+            sandbox is not None
+            and sandbox.running
+            and population == self._sandbox_population
+            and sandbox.options.refresh_tokens == refresh
+        )
         if not reused:
             try:
                 from eternaltwin._hub import sandbox_options
@@ -508,7 +520,7 @@ class EternaltwinMagics(Magics):
             try:
                 # Off a hub: a free loopback callback port for the login widget; on a hub (Binder):
                 # the login page and callback go through jupyter-server-proxy.
-                sandbox = Sandbox(population=population, **sandbox_options()).start()
+                sandbox = Sandbox(population=population, refresh_tokens=refresh, **sandbox_options()).start()
             except (OSError, RuntimeError) as exc:
                 raise MagicError(f"the sandbox did not start ({exc}).") from None
             self.sandbox, self._sandbox_population = sandbox, population

@@ -47,7 +47,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
     ) from error
 
 from eternaltwin import _bulk
-from eternaltwin._sync import run_sync
+from eternaltwin._blocking import run_sync
 from eternaltwin.clients import _calls
 from eternaltwin.connections import async_connections, connections
 from eternaltwin.exceptions import InvalidArgumentError, PageFetchError
@@ -55,7 +55,6 @@ from eternaltwin.forum import ForumSection, ForumThread, ListingRecords
 from eternaltwin.users import GAME_SITES, LinkedAccount, SearchPage, User
 
 if TYPE_CHECKING:
-    from eternaltwin.clients.abc.clients import ClientABC
     from eternaltwin.clients.asyncio.clients import Eternaltwin as AsyncEternaltwin
 
 __all__ = [
@@ -185,20 +184,17 @@ def search_frame(
 
     Notes
     -----
-    Works the same in a plain script and in a notebook, whose cell already runs in an event loop: the
-    requests then run on a private loop in a worker thread, through a short-lived async twin of the
-    connection's client. In async code, use :func:`asearch_frame`.
+    Works the same in a plain script and in a notebook (whose cell already runs in an event loop): the
+    requests run on the kit's loop thread (:mod:`eternaltwin._blocking`), through the async twin of the
+    connection's client, whose pooled connections last from one call to the next. In async code, use
+    :func:`asearch_frame`.
     """
     _bulk.check_options(limit, concurrency)
     client = connections.get_connection(using)
     options: dict[str, Any] = {"limit": limit, "details": details, "concurrency": concurrency}
 
     async def fetch() -> pd.DataFrame:
-        twin = _async_twin(client)
-        try:
-            return await _fetch_frame(twin, query, options, progress)
-        finally:
-            await twin.aclose()
+        return await _fetch_frame(client.async_twin(), query, options, progress)
 
     return run_sync(fetch)
 
@@ -215,7 +211,7 @@ async def asearch_frame(
     """The async twin of :func:`search_frame` (same parameters, result and errors), through the pooled
     client of ``async_connections``."""
     _bulk.check_options(limit, concurrency)
-    client = async_connections.get_connection(using)
+    client = async_connections.get_connection(using).bulk_client()
     options: dict[str, Any] = {"limit": limit, "details": details, "concurrency": concurrency}
     return await _fetch_frame(client, query, options, progress)
 
@@ -234,18 +230,6 @@ async def _fetch_frame(
     for offset in sorted(parts):
         result.extend(parts[offset])
     return result.frame()
-
-
-def _async_twin(client: ClientABC) -> AsyncEternaltwin:
-    """A new async client with the settings of ``client``, sharing no connection with it (for a private
-    event loop: the pooled async client belongs to another)."""
-    from eternaltwin.clients.asyncio.clients import Eternaltwin
-
-    transport = client._transport
-    # A test's MockTransport serves both flavours; a sync-only transport cannot be reused.
-    return Eternaltwin.from_settings(
-        client.settings, transport=transport if hasattr(transport, "handle_async_request") else None
-    )
 
 
 class _Columns:
@@ -492,11 +476,9 @@ class UsersAccessor:
         client = connections.get_connection(using)
 
         async def fetch() -> list[Mapping[str, Any]]:
-            twin = _async_twin(client)
-            try:
-                return await _bulk.fetch_records(twin, ids, concurrency=concurrency, progress=progress)
-            finally:
-                await twin.aclose()
+            return await _bulk.fetch_records(
+                client.async_twin(), ids, concurrency=concurrency, progress=progress
+            )
 
         return self._rebuild(run_sync(fetch))
 
@@ -504,7 +486,7 @@ class UsersAccessor:
         self, *, concurrency: int = 8, progress: bool | None = None, using: str | None = None
     ) -> pd.DataFrame:
         """The async twin of :meth:`details` (await it in a running event loop)."""
-        client = async_connections.get_connection(using)
+        client = async_connections.get_connection(using).bulk_client()
         records = await _bulk.fetch_records(client, self._ids(), concurrency=concurrency, progress=progress)
         return self._rebuild(records)
 
@@ -601,11 +583,7 @@ def forum_threads_frame(
     client = connections.get_connection(using)
 
     async def fetch() -> pd.DataFrame:
-        twin = _async_twin(client)
-        try:
-            return (await _fetch_threads(twin, concurrency, progress)).frame()
-        finally:
-            await twin.aclose()
+        return (await _fetch_threads(client.async_twin(), concurrency, progress)).frame()
 
     return run_sync(fetch)
 
@@ -616,7 +594,7 @@ async def aforum_threads_frame(
     """The async twin of :func:`forum_threads_frame` (same parameters, result and errors), through the
     pooled client of ``async_connections``."""
     _bulk.check_options(None, concurrency)
-    client = async_connections.get_connection(using)
+    client = async_connections.get_connection(using).bulk_client()
     return (await _fetch_threads(client, concurrency, progress)).frame()
 
 
@@ -674,11 +652,7 @@ def forum_posts_frame(
     client = connections.get_connection(using)
 
     async def fetch() -> pd.DataFrame:
-        twin = _async_twin(client)
-        try:
-            return await _fetch_posts(twin, references, concurrency, progress)
-        finally:
-            await twin.aclose()
+        return await _fetch_posts(client.async_twin(), references, concurrency, progress)
 
     return run_sync(fetch)
 
@@ -694,7 +668,7 @@ async def aforum_posts_frame(
     pooled client of ``async_connections``."""
     _bulk.check_options(None, concurrency)
     references = None if threads is None else _thread_references(threads)
-    client = async_connections.get_connection(using)
+    client = async_connections.get_connection(using).bulk_client()
     return await _fetch_posts(client, references, concurrency, progress)
 
 

@@ -606,8 +606,9 @@ class SearchRecords:
         raw_items = obj.get("items")
         if not isinstance(raw_items, list):
             raise UnexpectedResponseError("The search page has no 'items' list.")
-        for position, item in enumerate(raw_items):
-            require_str(expect_mapping(item, f"search page's items[{position}]"), "id", f"items[{position}]")
+        for n, item in enumerate(raw_items):
+            if item.__class__ is not dict or item.get("id").__class__ is not str:  # (the fast path first)
+                require_str(expect_mapping(item, f"search page's items[{n}]"), "id", f"items[{n}]")
         return cls(
             offset=optional_int(obj, "offset", what),
             limit=optional_int(obj, "limit", what),

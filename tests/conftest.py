@@ -1,9 +1,20 @@
-"""Suite-wide fixtures: one sandbox server for the session, and the connection registries pointed at it.
+"""Suite-wide fixtures: shared sandbox servers, and the connection registries pointed at them.
 
 ``sandbox``
     A started :class:`eternaltwin.sandbox.Sandbox` (demo users alice, bob, charlie; the ``demo_app``
     OAuth app; 50 generated users) on an ephemeral 127.0.0.1 port, shared by the whole session. Do not
-    change its data or move its clock; start a private ``Sandbox()`` for that.
+    change its data or move its clock; start a private ``Sandbox()`` for that. It behaves as
+    eternaltwin.org does: long-lived access tokens, no refresh token. A test that needs more marks
+    itself ``@pytest.mark.sandbox_options(refresh_tokens=True)`` (or ``token_lifetime=...``): its
+    ``sandbox``, and so ``connected``, ``authorize`` and every fixture built on them, is then a shared
+    sandbox started with those :class:`~eternaltwin.sandbox.ServerOptions`.
+``sandbox_refresh``
+    The shared sandbox with ``refresh_tokens=True`` (rotating refresh tokens, 3600 s access tokens,
+    single-use codes), whatever the test's marks.
+``sandbox_2021``
+    A started sandbox with the 2021 server's habits (``Sandbox(habits="2021")``: a plain-text 500 for a
+    bad token, no refresh token, search pages of ShortUser items without ``offset``/``limit``); demo
+    users and app, 50 generated users; shared by the session like ``sandbox``.
 ``connected``
     ``eternaltwin.connections`` and ``eternaltwin.connections.async_connections`` configured with one
     alias, ``"default"``, pointing at ``sandbox`` (with the demo app's credentials). Yields the sandbox.
@@ -26,11 +37,62 @@ from eternaltwin.connections import async_connections, connections
 from eternaltwin.sandbox import Sandbox
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``sandbox_options`` mark."""
+    config.addinivalue_line(
+        "markers",
+        "sandbox_options(**options): the test's `sandbox` is a shared sandbox started with these "
+        "ServerOptions (refresh_tokens=True, token_lifetime=N, habits='2021')",
+    )
+
+
+class SharedSandboxes:
+    """The session's shared sandboxes, one per set of options, each started when first asked for."""
+
+    def __init__(self) -> None:
+        self._running: dict[tuple[tuple[str, object], ...], Sandbox] = {}
+
+    def get(self, **options: object) -> Sandbox:
+        """The shared sandbox (50 generated users) started with ``options``."""
+        key = tuple(sorted(options.items()))
+        if key not in self._running:
+            self._running[key] = Sandbox(population=50, **options).start()  # type: ignore[arg-type]
+        return self._running[key]
+
+    def stop(self) -> None:
+        """Stop them all."""
+        for server in self._running.values():
+            server.stop()
+        self._running.clear()
+
+
 @pytest.fixture(scope="session")
-def sandbox() -> Iterator[Sandbox]:
-    """The shared sandbox server (see the module docstring)."""
-    with Sandbox(population=50) as server:
-        yield server
+def shared_sandboxes() -> Iterator[SharedSandboxes]:
+    """The session's cache of shared sandboxes (see :class:`SharedSandboxes`)."""
+    shared = SharedSandboxes()
+    try:
+        yield shared
+    finally:
+        shared.stop()
+
+
+@pytest.fixture
+def sandbox(request: pytest.FixtureRequest, shared_sandboxes: SharedSandboxes) -> Sandbox:
+    """The shared sandbox server, with the test's ``sandbox_options`` (see the module docstring)."""
+    mark = request.node.get_closest_marker("sandbox_options")
+    return shared_sandboxes.get(**(mark.kwargs if mark is not None else {}))
+
+
+@pytest.fixture
+def sandbox_refresh(shared_sandboxes: SharedSandboxes) -> Sandbox:
+    """The shared sandbox with rotating refresh tokens (see the module docstring)."""
+    return shared_sandboxes.get(refresh_tokens=True)
+
+
+@pytest.fixture
+def sandbox_2021(shared_sandboxes: SharedSandboxes) -> Sandbox:
+    """The shared sandbox with the 2021 server's habits (see the module docstring)."""
+    return shared_sandboxes.get(habits="2021")
 
 
 @pytest.fixture

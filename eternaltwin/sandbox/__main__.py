@@ -20,7 +20,11 @@ def build_parser() -> argparse.ArgumentParser:
     """The command-line parser."""
     parser = argparse.ArgumentParser(
         prog="python -m eternaltwin.sandbox",
-        description="A local Eternaltwin-compatible server (memory only).",
+        description=(
+            "A local Eternaltwin-compatible server (memory only). By default it behaves as eternaltwin.org "
+            "does as far as its source shows: access tokens valid for 1,000,000,000 s, no refresh token. "
+            "The options below change that, to test what a client does otherwise."
+        ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=50320, help="port (default: 50320; 0 = any free port)")
@@ -33,6 +37,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--redirect-uri", metavar="URI", help="OAuth callback of the first app")
     parser.add_argument("--external-url", metavar="URL", help="URL browsers use to reach the server")
+    behaviour = parser.add_argument_group(
+        "behaviour (each replaces the value of the config's [sandbox] table)"
+    )
+    behaviour.add_argument(
+        "--token-lifetime",
+        type=int,
+        metavar="SECONDS",
+        help="access token lifetime (default: 1000000000 like eternaltwin.org; 3600 with --refresh-tokens)",
+    )
+    behaviour.add_argument(
+        "--refresh-tokens",
+        action="store_true",
+        default=None,
+        help="issue rotating refresh tokens and accept the refresh grant, with single-use codes "
+        "(eternaltwin.org issues none)",
+    )
+    behaviour.add_argument(
+        "--habits",
+        choices=("default", "2021"),
+        help="2021: a plain-text 500 for a bad token, search items as ShortUser without offset/limit, "
+        "as the 2021 server answers (default: default)",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
@@ -41,6 +67,10 @@ def _describe(sandbox: Sandbox, population: int) -> str:
     lines = [f"Eternaltwin sandbox ready at {sandbox.url}"]
     if sandbox.external_url != sandbox.url:
         lines.append(f"  external URL:  {sandbox.external_url}")
+    options = sandbox.options
+    refresh = "rotating refresh tokens" if options.refresh_tokens else "no refresh token"
+    habits = ", 2021 habits" if options.habits == "2021" else ""
+    lines.append(f"Access tokens valid {options.access_token_lifetime} s, {refresh}{habits}.")
     for app in sandbox.apps:
         lines += [
             f"OAuth app {app.display_name!r}:",
@@ -92,6 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 port=args.port,
                 redirect_uri=args.redirect_uri,
                 external_url=args.external_url,
+                token_lifetime=args.token_lifetime,
+                refresh_tokens=args.refresh_tokens,
+                habits=args.habits,
             )
         except SandboxConfigError as error:
             print(f"error: {error}", file=sys.stderr)

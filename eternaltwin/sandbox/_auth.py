@@ -10,11 +10,12 @@ from typing import Literal
 
 from eternaltwin.sandbox import _choices
 from eternaltwin.sandbox._errors import ApiError
+from eternaltwin.sandbox._secrets import spend_one_hash
 from eternaltwin.sandbox._store import OauthClient, Store, User
 from eternaltwin.sandbox._validation import is_client_key, is_lower_uuid, is_username
 from eternaltwin.sandbox._views import Json, short_client, short_user
 
-__all__ = ["AuthContext", "authenticate", "parse_basic", "unauthorized"]
+__all__ = ["GUEST", "AuthContext", "authenticate", "check_login", "find_login", "parse_basic", "unauthorized"]
 
 ContextKind = Literal["Guest", "User", "AccessToken", "OauthClient"]
 
@@ -52,12 +53,13 @@ class AuthContext:
 GUEST = AuthContext("Guest")
 
 
-def unauthorized(scheme: str = "Bearer") -> ApiError:
+def unauthorized(scheme: str = "Bearer", message: str | None = None) -> ApiError:
     """401 Unauthorized (``_choices.UNAUTHORIZED_*``) with a ``WWW-Authenticate`` challenge."""
     return ApiError(
         _choices.UNAUTHORIZED_STATUS,
         _choices.UNAUTHORIZED_ERROR,
         {"WWW-Authenticate": f'{scheme} realm="eternaltwin"'},
+        message=message,
     )
 
 
@@ -74,6 +76,27 @@ def parse_basic(value: str) -> tuple[str, bytes] | None:
         return login.decode("utf-8"), password
     except UnicodeDecodeError:
         return None
+
+
+def find_login(store: Store, login: str) -> User | None:
+    """The user a login form or ``PUT /api/v1/auth/self`` names (spec §4.2): a login with ``@`` is an
+    email (no sandbox user has one), else a username."""
+    if "@" in login or not is_username(login):
+        return None
+    return store.user_by_username(login)
+
+
+def check_login(store: Store, login: str, password: bytes) -> User | None:
+    """The user that ``login`` names if ``password`` is theirs, else None.
+
+    It costs one password hash whatever the answer (unknown login, deleted user, wrong or right
+    password), so that the time of a reply does not tell whether a login exists.
+    """
+    user = find_login(store, login)
+    if user is None or user.deleted_at is not None:
+        spend_one_hash(password)
+        return None
+    return user if user.check_password(password) else None
 
 
 def _user_by_login(store: Store, login: str) -> User | None:
@@ -93,16 +116,21 @@ def _basic_context(store: Store, login: str, password: bytes) -> AuthContext:
         client = store.client_by_ref(login) if (is_client_key(login) or is_lower_uuid(login[:-8])) else None
         if client is not None and client.secret.matches(password):
             return AuthContext("OauthClient", client=client)
+        if client is None:
+            spend_one_hash(password)
         raise unauthorized("Basic")
     user = _user_by_login(store, login)
     if user is not None:
-        if user.deleted_at is None and user.check_password(password):
+        if user.check_password(password) and user.deleted_at is None:
             return AuthContext("User", user=user)
         raise unauthorized("Basic")
     if is_lower_uuid(login):
         client = store.clients.get(login)
-        if client is not None and client.secret.matches(password):
-            return AuthContext("OauthClient", client=client)
+        if client is not None:
+            if client.secret.matches(password):
+                return AuthContext("OauthClient", client=client)
+            raise unauthorized("Basic")
+    spend_one_hash(password)
     raise unauthorized("Basic")
 
 
@@ -136,7 +164,7 @@ def authenticate(
                 raise unauthorized("Basic")
             return _basic_context(store, *credentials)
     if session_id and is_lower_uuid(session_id):
-        user = store.session_user(session_id)
+        user = store.session_user(session_id, now)
         if user is not None:
             return AuthContext("User", user=user, session_id=session_id)
     return GUEST

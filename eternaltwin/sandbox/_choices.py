@@ -1,5 +1,9 @@
 """Every behaviour the sandbox had to *choose*, in one place.
 
+The defaults are eternaltwin.org's as far as the spec knows them (its section 11 corrects earlier
+habits); three options (``ServerOptions``) depart from them for what a client kit needs to test:
+``token_lifetime``, ``refresh_tokens`` and ``habits="2021"``. Each is described where it acts below.
+
 The API notes (``/work/shared/eternaltwin-api.md``, "the spec" below) mark some behaviours of the real
 server as unconfirmed **[U]** and suggest a choice in their section 10. Each constant here is such a
 choice (or a sandbox-only knob), with a comment naming the spec section it answers. Change a behaviour
@@ -15,7 +19,8 @@ from typing import Final
 # --------------------------------------------------------------------------------------------------
 
 # §1.1, §1.2, §10: 2021 answers 500 for a bad Bearer token or bad Basic credentials; the newer reply is
-# [U]. We answer 401 {"error": "Unauthorized"} (with a WWW-Authenticate header), as §10 suggests.
+# [U]. We answer 401 {"error": "Unauthorized"} (with a WWW-Authenticate header), as §10 suggests; with
+# the 2021 habits (`habits="2021"`), Koa's text/plain 500 "Internal Server Error" instead (§11.7).
 UNAUTHORIZED_STATUS: Final = 401
 UNAUTHORIZED_ERROR: Final = "Unauthorized"
 
@@ -38,12 +43,21 @@ INVALID_QUERY_ERROR: Final = "InvalidQueryParameters"
 INTERNAL_ERROR_STATUS: Final = 500
 INTERNAL_ERROR_ERROR: Final = "InternalServerError"
 
+# §1 (bodies are parsed by koa-bodyparser, whose own defaults refuse JSON over 1 MB and forms over 56 KB
+# with 413 [I: library defaults, not in the spec]). The sandbox refuses any request body over 64 KiB with
+# 413 {"error": "PayloadTooLarge", "message": ...}, as soon as that many bytes have arrived (or at once,
+# from Content-Length), whatever the framing; its largest real body (a login: 100-char login and
+# 512 hex digits of password) is under 1 KiB. See ``_limits``.
+MAX_BODY_BYTES: Final = 64 * 1024
+PAYLOAD_TOO_LARGE_STATUS: Final = 413
+PAYLOAD_TOO_LARGE_ERROR: Final = "PayloadTooLarge"
+
 # No spec: unmatched routes and methods. JSON like every other error.
 NOT_FOUND_ERROR: Final = "NotFound"
 METHOD_NOT_ALLOWED_ERROR: Final = "MethodNotAllowed"
 
-# §1.2, §4.8: archive paths with an unknown server or a non-numeric/out-of-range id are a warp path
-# rejection in 2021 (404, empty body [I]). We keep 404 but send {"error": "NotFound"} so every error is JSON.
+# §1.2, §4.8, §11.2: archive paths with an unknown server or a non-numeric/out-of-range id are a warp path
+# rejection: 404 with an empty body, as the real server answers (the one error that is not JSON).
 ARCHIVE_BAD_PATH_STATUS: Final = 404
 
 # §4.2: PUT auth/self with method Dinoparc/Hammerfest/Twinoid needs the real game sites (2021: 500 for
@@ -82,53 +96,102 @@ LOGIN_REDIRECT_STATUS: Final = 302
 # After a successful form login the browser goes on to `next` with 303 See Other (POST -> GET).
 LOGIN_CONTINUE_STATUS: Final = 303
 
-# §5.3, §10: codes are opaque random strings (not JWTs), bound to client and user, single use, valid
-# 10 minutes on the virtual clock.
+# The sandbox's defaults are eternaltwin.org's as far as its source shows (§11.1). What the kit needs to
+# test beyond them is an option (``ServerOptions``: `token_lifetime`, `refresh_tokens`, `habits`; on the
+# command line, `Sandbox(...)` or a `[sandbox]` TOML table), never a default.
+
+# §5.3, §10: codes are opaque random strings (not 2021's JWTs, which clients never read), bound to client
+# and user, valid 10 minutes on the virtual clock.
 CODE_LIFETIME_SECONDS: Final = 600
 CODE_BYTES: Final = 32  # secrets.token_urlsafe(CODE_BYTES)
+# §5.3, §11.1 [I]: nothing records a code's use in 2021, so it can be redeemed again while it lasts, each
+# time for a new access token. The sandbox does the same by default: that is what eternaltwin.org does as
+# far as the spec knows, and RFC 6749 §4.1.2's single use (with revocation on replay) is then left to the
+# `refresh_tokens` option, which brings RFC 6749's lifecycle whole: single-use codes, and a second
+# redemption refused (400 AuthorizationCodeAlreadyUsed) and revoking every token the first one granted.
 
-# §3.7, §10: a finite expires_in (P subtracts 60 s, so it must be > 60). Access tokens are v4 UUIDs
-# like 2021's (§5.6); they stop working once expired (2021 never checks expiry).
-ACCESS_TOKEN_LIFETIME_SECONDS: Final = 3600
-# §3.7, §10: a refresh token is issued with every access token (P's Token accepts one). Opaque random
-# string, rotated on use: the refresh grant returns a new one and the old one stops working.
+# §3.7, §5.4, §11.1: the access token is a v4 UUID valid 1,000,000,000 s (`expires_in`). The sandbox
+# checks expiry (2021 does not, §5.6): it only matters with a shorter `token_lifetime` option (1 s to
+# this value), which exists to test a client's handling of expired tokens.
+ACCESS_TOKEN_LIFETIME_SECONDS: Final = 1_000_000_000
+# §3.7, §11.1: 2021 issues no refresh token and has no refresh grant; "remember me" and automatic
+# refresh are only testable with the `refresh_tokens` option. With it: an opaque random refresh token
+# with every access token, rotated on use (the refresh grant returns a new one and the old one stops
+# working; a rotated one presented again revokes its whole chain, RFC 6749 §10.4), and access tokens
+# valid 3600 s unless `token_lifetime` says otherwise (what the sandbox issued before §11 was known).
+REFRESH_MODE_ACCESS_TOKEN_LIFETIME_SECONDS: Final = 3600
 REFRESH_TOKEN_BYTES: Final = 32
 REFRESH_TOKEN_LIFETIME_SECONDS: Final = 30 * 24 * 3600
 
-# §5.4, §10: `grant_type` was not read in 2021. We read it: `authorization_code` and `refresh_token`
-# are supported; a missing grant_type means `authorization_code` (2021 compatibility); anything else
-# is 400 UnsupportedGrantType.
+# §5.4, §11.1: the token endpoint authenticates the client by HTTP Basic only and reads only `code`
+# (`grant_type` and `redirect_uri` are not checked). Same here by default; without Basic credentials the
+# 401 says so (TOKEN_BASIC_ONLY_MESSAGE). A body with no code whose grant_type is `refresh_token` gets
+# 400 UnsupportedGrantType with TOKEN_NO_REFRESH_MESSAGE instead of the bare 422, since a client that
+# sends it has misread the server (grant_type is read for that message only).
+TOKEN_BASIC_ONLY_MESSAGE: Final = (
+    "authenticate the OAuth client with HTTP Basic (client_id:client_secret); this server does not read "
+    "client credentials from the body"
+)
+TOKEN_NO_REFRESH_MESSAGE: Final = (
+    "this server issues no refresh token and has no refresh grant, like eternaltwin.org: send the person "
+    "through authorization again (start the sandbox with refresh_tokens=True to test refreshing)"
+)
+# With the `refresh_tokens` option, RFC 6749's endpoint: `grant_type` is read (`authorization_code` and
+# `refresh_token`; absent means `authorization_code`, for 2021 clients; anything else is 400
+# UnsupportedGrantType), a given `redirect_uri` must be the registered one (RFC 6749 §4.1.3), and the
+# client may also authenticate with `client_id`/`client_secret` in the body (RFC 6749 §2.3.1).
 DEFAULT_GRANT_TYPE: Final = "authorization_code"
 TOKEN_UNSUPPORTED_GRANT_TYPE: Final = (400, "UnsupportedGrantType")
 # §5.4, §10: code failures are 500 in 2021. We use 400 with one code per cause, so a developer can tell
 # them apart. A code presented by another client is refused and NOT consumed (the right client may
-# still redeem it); a reused code stays refused.
+# still redeem it). Bad or missing client credentials: 401 Unauthorized (see UNAUTHORIZED_*).
 TOKEN_MISSING_CODE: Final = (422, INVALID_REQUEST_BODY_ERROR)
 TOKEN_CODE_NOT_FOUND: Final = (400, "AuthorizationCodeNotFound")
 TOKEN_CODE_EXPIRED: Final = (400, "AuthorizationCodeExpired")
-TOKEN_CODE_ALREADY_USED: Final = (400, "AuthorizationCodeAlreadyUsed")
+TOKEN_CODE_ALREADY_USED: Final = (400, "AuthorizationCodeAlreadyUsed")  # single-use codes only
 TOKEN_CODE_CLIENT_MISMATCH: Final = (400, "AuthorizationCodeClientMismatch")
-TOKEN_REFRESH_NOT_FOUND: Final = (400, "RefreshTokenNotFound")  # unknown, rotated away, or other client
+# Unknown, rotated away (its chain then revoked), revoked, or of another client:
+TOKEN_REFRESH_NOT_FOUND: Final = (400, "RefreshTokenNotFound")
 TOKEN_REFRESH_EXPIRED: Final = (400, "RefreshTokenExpired")
-# §5.4, §10: client authentication by HTTP Basic, and also body `client_id`/`client_secret`.
-# Bad or missing client credentials: 401 Unauthorized (see UNAUTHORIZED_*).
-TOKEN_ACCEPTS_BODY_CLIENT_CREDENTIALS: Final = True
 
-# §5.2, §6: scope is "" or space-separated `base` only; absent means `base`.
-ALLOWED_SCOPES: Final = frozenset({"base"})
+# §5.2, §6, §11.1: 2021 grants `base` only; newer games ask for `forum:write`. The sandbox grants both:
+# `scope` is absent (meaning `base`), or space-separated names from this set (blanks ignored); any other
+# name is refused (400 InvalidScope, see AUTHORIZE_INVALID_SCOPE). No route checks scopes.
+ALLOWED_SCOPES: Final = frozenset({"base", "forum:write"})
 
 # --------------------------------------------------------------------------------------------------
 # Sessions (§1.1, §4.2)
 # --------------------------------------------------------------------------------------------------
 
 SESSION_COOKIE: Final = "sid"
+
+# No spec (the 2021 login is an Angular page posting to the API). The sandbox's HTML form (`/login`) takes
+# no post that a browser says comes from another site (login CSRF): `Sec-Fetch-Site` must be one of these,
+# or, where a browser sends no `Sec-Fetch-Site`, `Origin` must name this server. The refusal is 403 with the
+# form again and this message, and no session.
+LOGIN_ALLOWED_FETCH_SITES: Final = frozenset({"same-origin", "none"})
+LOGIN_CROSS_SITE_STATUS: Final = 403
+LOGIN_CROSS_SITE_MESSAGE: Final = (
+    "This sign-in was sent from another site and was refused: sign in on this page."
+)
+# No spec: every HTML page (login form included) forbids framing by other pages (clickjacking), with both
+# the old header and CSP, and is never cached.
+HTML_HEADERS: Final = (
+    ("Cache-Control", "no-store"),
+    ("X-Frame-Options", "DENY"),
+    ("Content-Security-Policy", "frame-ancestors 'none'"),
+)
 # §4.2: 2021 sets `sid; path=/; httponly` (Koa defaults). We add SameSite=Lax (what browsers assume
 # anyway), so the cookie still rides on the top-level redirect back from the login page.
 SESSION_COOKIE_SAMESITE: Final = "lax"
 # §4.2 [U] newer: DELETE auth/self does not revoke the session in 2021 [I]. We revoke it server-side
 # as well as clearing the cookie, so a replayed `sid` is a Guest.
 REVOKE_SESSION_ON_LOGOUT: Final = True
-# §1.1: sessions never expire in 2021; same here.
+# §1.1: sessions never expire in 2021 [I: the memory store has no time check], and the lookup refreshes
+# their `atime`. The sandbox ends a session after 30 days without use (each use restarts the count, as
+# `atime` would), so that a long-running sandbox drops what nobody uses (issue 12, item 15); expired
+# sessions, codes and tokens are dropped at the next write (``Store.purge_expired``, amortised).
+SESSION_IDLE_SECONDS: Final = 30 * 24 * 3600
 
 # --------------------------------------------------------------------------------------------------
 # Users and search (§3.2, §3.3, §3.8, §6, §8, §10)
@@ -148,7 +211,9 @@ USER_VIEW_FIELDS: Final = (
 # §3.3: the complete view (self or administrator) adds these, in this order.
 COMPLETE_USER_EXTRA_FIELDS: Final = ("username", "email_address", "has_password")
 # §3.8, §10 [U]: the fields of each item of a search page: the default view (with `deleted_at`).
-# A sub-tuple of USER_VIEW_FIELDS; edit this one line to change the item shape.
+# A sub-tuple of USER_VIEW_FIELDS; edit this one line to change the item shape. With the 2021 habits a
+# page is `{count, items}` with ShortUser items (§3.1): the fewest members a server is known to send
+# (§3.8: P reads only `id` and `display_name`, and the echo of `offset`/`limit` is [U]).
 SEARCH_ITEM_FIELDS: Final = USER_VIEW_FIELDS
 
 # §3.8, §9.1, §10 [U]: `q` is stripped and matched case-insensitively (str.casefold) as a substring of
@@ -176,9 +241,15 @@ FIRST_USER_IS_ADMINISTRATOR: Final = True
 # Authentication on API routes (§1.1, §4.8)
 # --------------------------------------------------------------------------------------------------
 
-# §4.8: the 2021 Rust archive routes ignore credentials. The sandbox authenticates every /api/v1 route
-# the same way, so a bad Bearer token is 401 everywhere (one rule for clients to learn).
+# §4.8, §11.2: the archive routes (Hammerfest, Dinoparc; the sandbox's Twinoid one too), the clock and
+# the config do not authenticate: a bad Bearer token there changes nothing. So does `GET /api/v1/` [I:
+# its 2021 handler reads no credentials]. Every other /api/v1 route authenticates (§1.1): a bad Bearer
+# token or bad Basic credentials are 401 {"error": "Unauthorized"} (see UNAUTHORIZED_*), or, with the
+# 2021 habits, Koa's plain-text 500 (§1.1, §11.7).
 # §1.1: a Bearer token never falls back to the cookie; an unknown scheme is ignored.
+# The 2021 habits stop there and at search pages (SEARCH_ITEM_FIELDS): a wrong login password, the token
+# endpoint's and authorize's errors stay the JSON replies above (2021 answers 500 to each, §1.2), since the
+# kit's end-to-end tests need to tell them apart and no client is known to rely on those 500s.
 
 # --------------------------------------------------------------------------------------------------
 # Secrets and hashing
@@ -189,6 +260,23 @@ FIRST_USER_IS_ADMINISTRATOR: Final = True
 PASSWORD_HASH_ALGORITHM: Final = "sha256"
 PASSWORD_HASH_ITERATIONS: Final = 1000
 PASSWORD_SALT_BYTES: Final = 16
+# No spec: every check of a password or a client secret costs exactly one hash, whether the login or
+# client exists, is deleted, or keeps its password in plain text (generated users), so that the time of
+# a reply does not tell which logins exist (``_secrets.spend_one_hash``).
+
+# --------------------------------------------------------------------------------------------------
+# Archives (§3.9, §4.8, §11.3)
+# --------------------------------------------------------------------------------------------------
+
+# §11.3 says Hammerfest's `profile` and `items` are "versioned the same way" as Dinoparc's members; the
+# source it cites (`StoredHammerfestProfile`/`StoredHammerfestItems` in E:crates/core/src/hammerfest.rs at
+# 1241847, and the fixtures under E:test-resources/core/hammerfest/) has them as the plain objects of §3.9
+# ({first_archived_at, last_archived_at, best_score, best_level, game_completed, items, quests} and
+# {first_archived_at, last_archived_at, items}), or null. The sandbox follows the source.
+# No spec: a generated dinoz's id is its owner's id * 10 + its rank (1 to 3), so that each reference in a
+# Dinoparc user's `dinoz` list leads to `GET /api/v1/archive/dinoparc/{server}/dinoz/{id}`; its details are
+# drawn from the owner's seed. Other ids are 404 DinoparcDinozNotFound.
+DINOZ_IDS_PER_OWNER: Final = 10
 
 # --------------------------------------------------------------------------------------------------
 # Seeds, demo data and population

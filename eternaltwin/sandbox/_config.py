@@ -1,8 +1,10 @@
-"""Seeds for the sandbox: from the real server's TOML (``[seed.app.*]``, ``[seed.user.*]``) or demo data.
+"""Seeds and options for the sandbox: from the real server's TOML (``[seed.app.*]``, ``[seed.user.*]``),
+from a ``[sandbox]`` table of its own, or demo data.
 
-Only the ``seed.app``, ``seed.user`` and ``seed.forum_section`` tables are read (spec §7.2); every other
-table (``[backend]``, ``[frontend]``, ``[postgres]``, ...) is ignored. A malformed seed entry is refused
-with a :class:`SandboxConfigError` naming the table and the key.
+Of the real server's tables only ``seed.app``, ``seed.user`` and ``seed.forum_section`` are read (spec
+§7.2); every other table (``[backend]``, ``[frontend]``, ``[postgres]``, ...) is ignored. The
+``[sandbox]`` table, which the real server does not have, holds :class:`ServerOptions`. A malformed entry
+is refused with a :class:`SandboxConfigError` naming the table and the key.
 """
 
 from __future__ import annotations
@@ -12,14 +14,23 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any, Literal, TypeAlias, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from eternaltwin.sandbox import _choices
 from eternaltwin.sandbox._forum import SectionSeed, is_forum_key
 from eternaltwin.sandbox._validation import is_display_name, is_oauth_client_display_name, is_username
 
-__all__ = ["AppSeed", "ConfigLike", "SandboxConfig", "SandboxConfigError", "UserSeed", "normalize_url"]
+__all__ = [
+    "AppSeed",
+    "ConfigLike",
+    "Habits",
+    "SandboxConfig",
+    "SandboxConfigError",
+    "ServerOptions",
+    "UserSeed",
+    "normalize_url",
+]
 
 _APP_KEYS = ("display_name", "uri", "oauth_callback", "secret")
 _USER_KEYS = ("username", "password", "display_name", "is_administrator")
@@ -31,6 +42,114 @@ _MAX_PASSWORD_BYTES = 256
 
 class SandboxConfigError(ValueError):
     """A configuration that the sandbox cannot use; the message names the table and key."""
+
+
+#: The server whose habits the sandbox follows where they differ (see :class:`ServerOptions`).
+Habits: TypeAlias = Literal["default", "2021"]
+_HABITS: tuple[Habits, ...] = ("default", "2021")
+_OPTION_KEYS = ("token_lifetime", "refresh_tokens", "habits")
+
+
+@dataclass(frozen=True, slots=True)
+class ServerOptions:
+    """How the sandbox departs from eternaltwin.org, for what a kit needs to test (``[sandbox]`` in TOML).
+
+    With no option the sandbox behaves as eternaltwin.org does as far as its source shows (spec §11):
+    access tokens valid ``ACCESS_TOKEN_LIFETIME_SECONDS`` (1,000,000,000 s), no refresh token, a token
+    endpoint that reads only ``code``, codes that can be redeemed again while they last.
+
+    Attributes
+    ----------
+    token_lifetime : int or None
+        Seconds an access token lives (1 to 1,000,000,000). None: 1,000,000,000, or
+        ``REFRESH_MODE_ACCESS_TOKEN_LIFETIME_SECONDS`` (3600) with ``refresh_tokens``.
+    refresh_tokens : bool
+        Issue a rotating refresh token with every access token and accept the ``refresh_token`` grant,
+        with the rest of RFC 6749's lifecycle: single-use codes, a replay revoking what was granted.
+        eternaltwin.org issues no refresh token (spec §3.7, §11.1); this exists to test a client's refresh.
+    habits : {"default", "2021"}
+        ``"2021"``: answer as the 2021 server does where the sandbox otherwise chooses friendlier
+        replies: a plain-text 500 for a bad Bearer token or Basic credentials, search pages of ShortUser
+        items without ``offset``/``limit`` (spec §1.1, §3.8, §11.7). No refresh tokens in this mode.
+    """
+
+    token_lifetime: int | None = None
+    refresh_tokens: bool = False
+    habits: Habits = "default"
+
+    def __post_init__(self) -> None:
+        where = "[sandbox]"
+        lifetime = self.token_lifetime
+        if lifetime is not None and (
+            isinstance(lifetime, bool)
+            or not isinstance(lifetime, int)
+            or not 1 <= lifetime <= _choices.ACCESS_TOKEN_LIFETIME_SECONDS
+        ):
+            raise SandboxConfigError(
+                f"{where} token_lifetime must be a whole number of seconds from 1 to "
+                f"{_choices.ACCESS_TOKEN_LIFETIME_SECONDS}, not {lifetime!r}"
+            )
+        if not isinstance(self.refresh_tokens, bool):
+            raise SandboxConfigError(
+                f"{where} refresh_tokens must be true or false, not {self.refresh_tokens!r}"
+            )
+        if self.habits not in _HABITS:
+            raise SandboxConfigError(
+                f"{where} habits must be one of {', '.join(map(repr, _HABITS))}, not {self.habits!r}"
+            )
+        if self.habits == "2021" and self.refresh_tokens:
+            raise SandboxConfigError(
+                f"{where} refresh_tokens cannot be on with habits '2021' (the 2021 server issues no refresh "
+                "token): leave refresh_tokens off, or use habits 'default' to test refreshing"
+            )
+
+    @property
+    def access_token_lifetime(self) -> int:
+        """Seconds an access token lives, the default resolved."""
+        if self.token_lifetime is not None:
+            return self.token_lifetime
+        if self.refresh_tokens:
+            return _choices.REFRESH_MODE_ACCESS_TOKEN_LIFETIME_SECONDS
+        return _choices.ACCESS_TOKEN_LIFETIME_SECONDS
+
+    def overridden(
+        self,
+        *,
+        token_lifetime: int | None = None,
+        refresh_tokens: bool | None = None,
+        habits: str | None = None,
+    ) -> ServerOptions:
+        """A copy where each given (not None) value replaces this one's."""
+        return ServerOptions(
+            token_lifetime=self.token_lifetime if token_lifetime is None else token_lifetime,
+            refresh_tokens=self.refresh_tokens if refresh_tokens is None else refresh_tokens,
+            habits=self.habits if habits is None else cast(Habits, habits),
+        )
+
+    @classmethod
+    def from_table(cls, source: str, table: object) -> ServerOptions:
+        """Read the ``[sandbox]`` table of a TOML document.
+
+        Raises
+        ------
+        SandboxConfigError
+            For an unknown key or a bad value; the message names the key.
+        """
+        if not isinstance(table, Mapping):
+            raise SandboxConfigError(f"{source}: [sandbox] must be a table")
+        for key in table:
+            if key not in _OPTION_KEYS:
+                raise SandboxConfigError(
+                    f"{source}: [sandbox] unknown key {key!r}; expected one of {', '.join(_OPTION_KEYS)}"
+                )
+        try:
+            return cls(
+                token_lifetime=table.get("token_lifetime"),
+                refresh_tokens=table.get("refresh_tokens", False),
+                habits=table.get("habits", "default"),
+            )
+        except SandboxConfigError as error:
+            raise SandboxConfigError(f"{source}: {error}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +219,8 @@ class SandboxConfig:
         True when these are the built-in demo seeds (their users get linked game accounts).
     source : str
         Where the config came from, for messages.
+    options : ServerOptions
+        The ``[sandbox]`` table (defaults when absent).
     forum_sections : tuple of SectionSeed
         The forum sections of ``[seed.forum_section.KEY]``; when there are none, the sandbox seeds
         ``_choices.FORUM_DEFAULT_SECTIONS``.
@@ -109,6 +230,7 @@ class SandboxConfig:
     users: tuple[UserSeed, ...]
     demo: bool = False
     source: str = "<demo>"
+    options: ServerOptions = field(default_factory=ServerOptions)
     forum_sections: tuple[SectionSeed, ...] = ()
 
     @classmethod
@@ -140,7 +262,7 @@ class SandboxConfig:
         Raises
         ------
         SandboxConfigError
-            If a ``seed.app`` or ``seed.user`` entry is malformed.
+            If a ``seed.app`` or ``seed.user`` entry, or the ``[sandbox]`` table, is malformed.
         """
         if not isinstance(data, Mapping):
             raise SandboxConfigError(f"{source}: the configuration must be a table (mapping)")
@@ -161,10 +283,13 @@ class SandboxConfig:
             seen[user.username] = user.name
         if not apps:
             apps = (_demo_app(),)
+        options = ServerOptions.from_table(source, data["sandbox"]) if "sandbox" in data else ServerOptions()
         sections = tuple(
             _read_section(source, key, table) for key, table in _tables(source, seed, "forum_section").items()
         )
-        return cls(apps=apps, users=users, demo=False, source=source, forum_sections=sections)
+        return cls(
+            apps=apps, users=users, demo=False, source=source, options=options, forum_sections=sections
+        )
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> SandboxConfig:

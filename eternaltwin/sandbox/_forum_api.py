@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from eternaltwin.sandbox import _choices
-from eternaltwin.sandbox._auth import AuthContext, authenticate
+from eternaltwin.sandbox._auth import AuthContext
 from eternaltwin.sandbox._clock import format_instant
 from eternaltwin.sandbox._errors import ApiError
 from eternaltwin.sandbox._forum import (
@@ -28,6 +28,7 @@ from eternaltwin.sandbox._forum import (
     render_marktwin,
 )
 from eternaltwin.sandbox._http import JsonResponse, handles_errors, query_int
+from eternaltwin.sandbox._state import caller
 from eternaltwin.sandbox._validation import is_lower_uuid
 from eternaltwin.sandbox._views import Json, short_user
 
@@ -37,16 +38,6 @@ __all__ = ["forum_routes"]
 def _forum(request: Request) -> Forum:
     forum: Forum = request.app.state.sandbox.store.forum
     return forum
-
-
-def _context(request: Request) -> AuthContext:
-    state: Any = request.app.state.sandbox
-    return authenticate(
-        state.store,
-        request.headers.get("authorization"),
-        request.cookies.get(_choices.SESSION_COOKIE),
-        state.clock.now(),
-    )
 
 
 def _window(request: Request, default_limit: int) -> tuple[int, int]:
@@ -219,7 +210,7 @@ def _announcement(announcement: Announcement, viewer: _Viewer) -> Json:
 @handles_errors
 async def sections(request: Request) -> Response:
     """GET /api/v1/forum/sections (spec §11.5)."""
-    viewer = _Viewer(_context(request))
+    viewer = _Viewer(caller(request))
     forum = _forum(request)
     items = [_section_meta(section, viewer) for section in forum.sections]
     if _choices.FORUM_SECTIONS_PAGED:
@@ -230,7 +221,7 @@ async def sections(request: Request) -> Response:
 @handles_errors
 async def section(request: Request) -> Response:
     """GET /api/v1/forum/sections/{id or key}?offset&limit (spec §11.5)."""
-    viewer = _Viewer(_context(request))
+    viewer = _Viewer(caller(request))
     reference = request.path_params["section"]
     if not (is_lower_uuid(reference) or is_forum_key(reference)):
         raise ApiError(422, "InvalidSectionIdOrKey")
@@ -244,7 +235,7 @@ async def section(request: Request) -> Response:
 @handles_errors
 async def thread(request: Request) -> Response:
     """GET /api/v1/forum/threads/{id or key}?offset&limit (spec §11.5)."""
-    viewer = _Viewer(_context(request))
+    viewer = _Viewer(caller(request))
     reference = request.path_params["thread"]
     if not (is_lower_uuid(reference) or is_forum_key(reference)):
         raise ApiError(422, "InvalidThreadIdOrKey")
@@ -258,7 +249,7 @@ async def thread(request: Request) -> Response:
 @handles_errors
 async def post(request: Request) -> Response:
     """GET /api/v1/forum/posts/{id} (spec §11.5)."""
-    viewer = _Viewer(_context(request))
+    viewer = _Viewer(caller(request))
     post_id = request.path_params["post_id"]
     if not is_lower_uuid(post_id):
         raise ApiError(422, "InvalidPostId")
@@ -272,7 +263,7 @@ async def post(request: Request) -> Response:
 async def announcements(request: Request) -> Response:
     """GET /api/v1/announcements?offset&limit (spec §11.6; default limit 20)."""
     offset, limit = _window(request, 20)
-    viewer = _Viewer(_context(request))
+    viewer = _Viewer(caller(request))
     listed = _forum(request).announcements
     return JsonResponse(
         {
@@ -287,7 +278,7 @@ async def announcements(request: Request) -> Response:
 @handles_errors
 async def announcement(request: Request) -> Response:
     """GET /api/v1/announcements/{id} (spec §11.6)."""
-    viewer = _Viewer(_context(request))
+    viewer = _Viewer(caller(request))
     found = _forum(request).announcement(request.path_params["announcement_id"])
     if found is None:
         raise ApiError(404, "AnnouncementNotFound")

@@ -11,17 +11,19 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 
 from eternaltwin.sandbox import _choices
 from eternaltwin.sandbox._errors import ApiError
 
 __all__ = [
     "JsonResponse",
+    "error_reply",
     "error_response",
     "handles_errors",
     "logger",
     "parse_hex_password",
+    "plain_server_error",
     "query_int",
     "query_value",
     "read_body",
@@ -46,20 +48,35 @@ class JsonResponse(Response):
         return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def error_response(status: int, code: str, headers: dict[str, str] | None = None) -> JsonResponse:
-    """``{"error": code}`` with ``status``."""
-    return JsonResponse({"error": code}, status_code=status, headers=headers)
+def error_response(
+    status: int, code: str, headers: dict[str, str] | None = None, message: str | None = None
+) -> JsonResponse:
+    """``{"error": code}`` with ``status``, plus ``"message": message`` when a message is given."""
+    body = {"error": code} if message is None else {"error": code, "message": message}
+    return JsonResponse(body, status_code=status, headers=headers)
+
+
+def plain_server_error(status: int = 500) -> PlainTextResponse:
+    """Koa's default reply to an unhandled error (spec §1.2): ``text/plain`` ``Internal Server Error``."""
+    return PlainTextResponse("Internal Server Error", status_code=status)
+
+
+def error_reply(error: ApiError) -> Response:
+    """The reply for ``error``: JSON, or Koa's plain text when ``error.plain``."""
+    if error.plain:
+        return plain_server_error(error.status)
+    return error_response(error.status, error.code, error.headers, error.message)
 
 
 def handles_errors(handler: Handler) -> Handler:
-    """Turn :class:`ApiError` into its JSON reply and any other exception into a logged 500."""
+    """Turn :class:`ApiError` into its reply and any other exception into a logged 500."""
 
     @functools.wraps(handler)
     async def wrapper(request: Request) -> Response:
         try:
             return await handler(request)
         except ApiError as error:
-            return error_response(error.status, error.code, error.headers)
+            return error_reply(error)
         except Exception:
             logger.exception("unhandled error on %s %s", request.method, request.url.path)
             return error_response(_choices.INTERNAL_ERROR_STATUS, _choices.INTERNAL_ERROR_ERROR)
@@ -74,10 +91,14 @@ def _bad_body() -> ApiError:
 async def read_body(request: Request) -> dict[str, Any]:
     """Parse a JSON object or a form-encoded body; an empty body is ``{}``.
 
+    The body was read in full (and its size checked) by ``_limits.BodyLimitMiddleware`` before the
+    handler ran.
+
     Raises
     ------
     ApiError
-        422 InvalidRequestBody when the body is neither a JSON object nor a valid form.
+        422 InvalidRequestBody when the body is neither a JSON object nor a valid form (including JSON
+        nested too deep to parse).
     """
     raw = await request.body()
     content_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
@@ -94,7 +115,7 @@ async def read_body(request: Request) -> dict[str, Any]:
         return {}
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser follows
         raise _bad_body() from None
     if not isinstance(data, dict):
         raise _bad_body()
@@ -114,15 +135,15 @@ def parse_hex_password(value: object) -> bytes:
     return bytes.fromhex(value)
 
 
-def _bad_query() -> ApiError:
-    return ApiError(_choices.INVALID_QUERY_STATUS, _choices.INVALID_QUERY_ERROR)
+def _bad_query(message: str) -> ApiError:
+    return ApiError(_choices.INVALID_QUERY_STATUS, _choices.INVALID_QUERY_ERROR, message=message)
 
 
 def query_value(request: Request, name: str) -> str | None:
     """A query parameter given at most once (422 InvalidQueryParameters if repeated)."""
     values = request.query_params.getlist(name)
     if len(values) > 1:
-        raise _bad_query()
+        raise _bad_query(f"{name} may be given at most once")
     return values[0] if values else None
 
 
@@ -132,14 +153,15 @@ def query_int(request: Request, name: str, default: int, maximum: int) -> int:
     Raises
     ------
     ApiError
-        422 InvalidQueryParameters if repeated, empty, signed, not decimal, or above ``maximum``.
+        422 InvalidQueryParameters if repeated, empty, signed, not decimal, or above ``maximum``; its
+        ``message`` says what is allowed.
     """
     value = query_value(request, name)
     if value is None:
         return default
-    if _DIGITS.fullmatch(value) is None:
-        raise _bad_query()
-    number = int(value)
-    if number > maximum:
-        raise _bad_query()
+    number = int(value) if _DIGITS.fullmatch(value) is not None else None
+    if number is None or number > maximum:
+        raise _bad_query(
+            f"{name} must be a whole number from 0 to {maximum} (decimal digits only), not {value[:40]!r}"
+        )
     return number

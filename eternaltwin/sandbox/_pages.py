@@ -1,104 +1,97 @@
-"""The sandbox's HTML pages: the login form (target of the OAuth redirect for guests), the page that stands
-in for a redirect behind a proxy, and a home page.
-
-Plain HTML with a small inline stylesheet that follows the light/dark preference; every dynamic value
-is escaped with :func:`html.escape`.
-"""
+"""The pages a browser sees (spec §1: ``/login``, the target of the OAuth redirect for guests, and a home
+page); their HTML is in ``_html``."""
 
 from __future__ import annotations
 
-from html import escape
+from urllib.parse import parse_qsl, urlsplit
 
-__all__ = ["continue_page", "home_page", "login_page"]
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
-_STYLE = """
-:root { color-scheme: light dark; --bg: #f6f7f9; --card: #ffffff; --fg: #1d2330; --muted: #5b6475;
-  --accent: #3b6fd8; --error-bg: #fdecec; --error-fg: #9b1c1c; --border: #d7dbe3; }
-@media (prefers-color-scheme: dark) {
-  :root { --bg: #14171d; --card: #1d2129; --fg: #e6e9ef; --muted: #9aa3b5; --accent: #7aa2ff;
-    --error-bg: #3a1d1f; --error-fg: #ffb4b4; --border: #333a47; }
-}
-* { box-sizing: border-box; }
-body { margin: 0; min-height: 100vh; display: grid; place-items: center; background: var(--bg);
-  color: var(--fg); font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; }
-main { width: min(24rem, 92vw); background: var(--card); border: 1px solid var(--border);
-  border-radius: 12px; padding: 1.75rem; box-shadow: 0 4px 24px rgb(0 0 0 / 8%); }
-h1 { font-size: 1.35rem; margin: 0 0 .25rem; }
-p.sub { color: var(--muted); margin: 0 0 1.25rem; font-size: .95rem; }
-label { display: block; font-size: .9rem; margin: .75rem 0 .25rem; }
-input { width: 100%; padding: .55rem .7rem; border: 1px solid var(--border); border-radius: 8px;
-  background: transparent; color: inherit; font: inherit; }
-input:focus { outline: 2px solid var(--accent); outline-offset: 1px; }
-button { margin-top: 1.25rem; width: 100%; padding: .6rem; border: 0; border-radius: 8px;
-  background: var(--accent); color: #fff; font: inherit; font-weight: 600; cursor: pointer; }
-.error { background: var(--error-bg); color: var(--error-fg); border-radius: 8px; padding: .5rem .75rem; }
-code { font-size: .9em; }
-a { color: var(--accent); }
-"""
+from eternaltwin.sandbox import _choices
+from eternaltwin.sandbox._auth import GUEST, check_login
+from eternaltwin.sandbox._errors import ApiError
+from eternaltwin.sandbox._html import home_page, login_page
+from eternaltwin.sandbox._http import handles_errors
+from eternaltwin.sandbox._state import caller, sandbox_state
+from eternaltwin.sandbox._web import external_base, html, navigate, safe_next, set_session_cookie
+
+__all__ = ["page_routes"]
 
 
-def _document(title: str, body: str) -> str:
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n<main>\n{body}\n</main>\n"
-        "</body>\n</html>\n"
-    )
+def _from_another_site(request: Request) -> bool:
+    """Whether a browser says that this form post comes from a page of another site (login CSRF).
 
-
-def login_page(action: str, next_path: str, username: str = "", error: str | None = None) -> str:
-    """The login form.
-
-    Parameters
-    ----------
-    action : str
-        URL the form posts to (built from the external URL, so it works behind a proxy; an
-        origin-relative path when the proxy's public origin is unknown).
-    next_path : str
-        Local path to continue to after login (a hidden field).
-    username : str
-        Value to pre-fill.
-    error : str, optional
-        Message shown above the form.
+    ``Sec-Fetch-Site`` is what every current browser sends; only ``same-origin`` (the form of this page)
+    and ``none`` (typed or bookmarked) pass. A browser without it sends ``Origin``, which must then name
+    where the request went (its ``Host``, the ``X-Forwarded-Host`` a proxy sets, or the external URL's
+    origin): a page of another site can set none of these. A request with neither header is not from a
+    browser, and no page can make a browser send it.
     """
-    error_html = f'<p class="error" role="alert">{escape(error)}</p>\n' if error else ""
-    body = (
-        "<h1>Sign in to Eternaltwin</h1>\n"
-        '<p class="sub">Local sandbox server: use a demo account.</p>\n'
-        f"{error_html}"
-        f'<form method="post" action="{escape(action)}">\n'
-        f'<input type="hidden" name="next" value="{escape(next_path)}">\n'
-        '<label for="username">Username</label>\n'
-        f'<input id="username" name="username" autocomplete="username" required value="{escape(username)}"'
-        f"{'' if username else ' autofocus'}>\n"
-        '<label for="password">Password</label>\n'
-        '<input id="password" name="password" type="password" autocomplete="current-password" required'
-        f"{' autofocus' if username else ''}>\n"
-        '<button type="submit">Sign in</button>\n'
-        "</form>"
-    )
-    return _document("Sign in · Eternaltwin sandbox", body)
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site.strip().lower() not in _choices.LOGIN_ALLOWED_FETCH_SITES
+    origin = request.headers.get("origin")
+    if origin is None:
+        return False
+    try:
+        netloc = urlsplit(origin.strip()).netloc.lower()
+    except ValueError:
+        return True
+    ours = {
+        request.headers.get("host", "").lower(),
+        request.headers.get("x-forwarded-host", "").lower(),
+        urlsplit(external_base(request)).netloc.lower(),
+    }
+    return not netloc or netloc not in ours
 
 
-def home_page(api_url: str, display_name: str | None) -> str:
-    """A small landing page: who is logged in, where the API is."""
-    who = f"Signed in as <strong>{escape(display_name)}</strong>." if display_name else "Not signed in."
-    body = (
-        "<h1>Eternaltwin sandbox</h1>\n"
-        f'<p class="sub">{who}</p>\n'
-        f'<p>REST API: <a href="{escape(api_url)}"><code>{escape(api_url)}</code></a></p>'
-    )
-    return _document("Eternaltwin sandbox", body)
+@handles_errors
+async def login(request: Request) -> Response:
+    """GET /login shows the form; POST /login checks it, sets ``sid`` and continues to ``next``.
 
-
-def continue_page() -> str:
-    """The page that stands in for a redirect behind a proxy (the response's ``Refresh`` header says where).
-
-    It does not name the next address: that may carry an authorization code.
+    A post that a browser says comes from another site is refused (403, the form again, no session).
     """
-    body = (
-        "<h1>Continuing…</h1>\n"
-        '<p class="sub">Your browser is taken to the next page.</p>\n'
-        "<p>If it stays here, go back to the notebook and open the login link again.</p>"
-    )
-    return _document("Continuing · Eternaltwin sandbox", body)
+    state = sandbox_state(request)
+    action = f"{external_base(request)}/login"
+    if request.method == "GET":
+        return html(login_page(action, safe_next(request.query_params.get("next"))))
+    body = await request.body()
+    try:
+        form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    except (UnicodeDecodeError, ValueError):
+        form = {}
+    next_path = safe_next(form.get("next"))
+    username = form.get("username", "").strip()
+    if _from_another_site(request):
+        page = login_page(action, next_path, error=_choices.LOGIN_CROSS_SITE_MESSAGE)
+        return html(page, status=_choices.LOGIN_CROSS_SITE_STATUS)
+    password = form.get("password", "")
+    user = check_login(state.store, username, password.encode("utf-8"))
+    if user is None:
+        page = login_page(action, next_path, username=username, error="Wrong username or password.")
+        return html(page, status=_choices.INVALID_CREDENTIALS_STATUS)
+    session = state.store.create_session(user, state.clock.now())
+    response = navigate(f"{external_base(request)}{next_path}", _choices.LOGIN_CONTINUE_STATUS)
+    set_session_cookie(response, session.id)
+    return response
+
+
+@handles_errors
+async def home(request: Request) -> Response:
+    """GET /: a small landing page."""
+    try:
+        context = caller(request)
+    except ApiError:
+        context = GUEST
+    name = context.user.display_name if context.user is not None else None
+    return html(home_page(f"{external_base(request)}/api/v1/", name))
+
+
+def page_routes() -> list[Route]:
+    """The routes of this module."""
+    return [
+        Route("/", home, methods=["GET"]),
+        Route("/login", login, methods=["GET", "POST"]),
+    ]

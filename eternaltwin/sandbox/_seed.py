@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from eternaltwin.sandbox import _choices
-from eternaltwin.sandbox._config import SandboxConfig
+from eternaltwin.sandbox._config import SandboxConfig, ServerOptions
 from eternaltwin.sandbox._forum import default_sections, seed_forum
 from eternaltwin.sandbox._population import generate_population, random_uuid
 from eternaltwin.sandbox._store import ArchivedAccount, GameKind, Store, User
@@ -82,7 +82,7 @@ def _stable_uuid(label: str) -> str:
 
 
 def seed_store(
-    config: SandboxConfig, population: int, now: datetime
+    config: SandboxConfig, population: int, now: datetime, options: ServerOptions | None = None
 ) -> tuple[Store, list[SeededApp], list[DemoUser]]:
     """Build the store.
 
@@ -97,8 +97,15 @@ def seed_store(
         Number of generated users added after the seeded ones.
     now : datetime
         Creation time of the seeded users.
+    options : ServerOptions, optional
+        How tokens and codes behave (default: ``config.options``).
     """
-    store = Store()
+    options = options or config.options
+    store = Store(
+        access_token_lifetime=options.access_token_lifetime,
+        refresh_tokens=options.refresh_tokens,
+        single_use_codes=options.refresh_tokens,  # RFC 6749's lifecycle comes whole with refresh tokens
+    )
     apps: list[SeededApp] = []
     for app in config.apps:
         client = store.add_client(

@@ -11,10 +11,11 @@ from types import TracebackType
 
 import uvicorn
 
-from eternaltwin.sandbox._app import SandboxState, create_app
+from eternaltwin.sandbox._app import create_app
 from eternaltwin.sandbox._clock import VirtualClock
-from eternaltwin.sandbox._config import ConfigLike
+from eternaltwin.sandbox._config import ConfigLike, ServerOptions
 from eternaltwin.sandbox._seed import DemoUser, SeededApp
+from eternaltwin.sandbox._state import SandboxState
 from eternaltwin.sandbox._store import Store
 
 __all__ = ["Sandbox"]
@@ -46,6 +47,24 @@ class Sandbox:
         URL a browser uses to reach this server (e.g. behind jupyter-server-proxy; an origin-relative
         path when the proxy's public origin is unknown); defaults to :attr:`url`. Redirects to a URL
         without an origin are answered with a page that refreshes, which no proxy rewrites.
+    token_lifetime : int, optional
+        Seconds an access token lives (default: 1,000,000,000 like eternaltwin.org; 3600 with
+        ``refresh_tokens``).
+    refresh_tokens : bool, optional
+        Issue rotating refresh tokens and accept the refresh grant (with single-use codes), to test a
+        client's refresh; eternaltwin.org issues none. Default: off.
+    habits : {"default", "2021"}, optional
+        ``"2021"`` answers a bad token with a plain-text 500 and search pages of ShortUser items
+        without ``offset``/``limit``, as the 2021 server would.
+
+    Each of the last three, when given, replaces the config's ``[sandbox]`` value (see
+    :class:`~eternaltwin.sandbox.ServerOptions`). With none, the sandbox behaves as eternaltwin.org
+    does as far as its source shows.
+
+    Raises
+    ------
+    SandboxConfigError
+        For a malformed config or option.
 
     Examples
     --------
@@ -63,6 +82,9 @@ class Sandbox:
         port: int = 0,
         redirect_uri: str | None = None,
         external_url: str | None = None,
+        token_lifetime: int | None = None,
+        refresh_tokens: bool | None = None,
+        habits: str | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -75,6 +97,9 @@ class Sandbox:
             redirect_uri=redirect_uri,
             external_url=self._external_url,
             clock=self.clock,
+            token_lifetime=token_lifetime,
+            refresh_tokens=refresh_tokens,
+            habits=habits,
         )
         self._state: SandboxState = self.app.state.sandbox
         self._state_key = secrets.token_urlsafe(32)
@@ -102,6 +127,11 @@ class Sandbox:
     def external_url(self) -> str:
         """URL a browser uses to reach the server (``external_url=`` or :attr:`url`)."""
         return self._external_url or self.url
+
+    @property
+    def options(self) -> ServerOptions:
+        """What this sandbox does differently from eternaltwin.org (token lifetime, refresh, habits)."""
+        return self._state.options
 
     @property
     def store(self) -> Store:

@@ -10,15 +10,16 @@ import bisect
 import secrets
 import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, Protocol, TypeVar
 
 from eternaltwin.sandbox import _choices
 from eternaltwin.sandbox._errors import ApiError
 from eternaltwin.sandbox._forum import Forum
-from eternaltwin.sandbox._secrets import HashedSecret
+from eternaltwin.sandbox._secrets import HashedSecret, check_plain, spend_one_hash
 
 __all__ = [
     "AccessToken",
@@ -26,6 +27,7 @@ __all__ = [
     "AuthorizationCode",
     "EtwinLink",
     "GameKind",
+    "Grant",
     "OauthClient",
     "RefreshToken",
     "Session",
@@ -103,12 +105,12 @@ class User:
         return self.password is not None or (self.password_is_username and self.username is not None)
 
     def check_password(self, candidate: bytes) -> bool:
-        """Whether ``candidate`` is this user's password."""
+        """Whether ``candidate`` is this user's password (at the cost of one hash, whatever the user)."""
         if self.password is not None:
             return self.password.matches(candidate)
         if self.password_is_username and self.username is not None:
-            return secrets.compare_digest(candidate, self.username.encode("ascii"))
-        return False
+            return check_plain(candidate, self.username.encode("ascii"))
+        return spend_one_hash(candidate)
 
     def refresh_keys(self) -> None:
         """Recompute the search text and the sort key after a name change."""
@@ -136,22 +138,43 @@ class OauthClient:
 
 @dataclass(slots=True)
 class Session:
-    """A login session, named by the ``sid`` cookie."""
+    """A login session, named by the ``sid`` cookie; it ends after ``SESSION_IDLE_SECONDS`` unused."""
 
-    id: str
+    id: str = field(repr=False)
     user_id: str
     created_at: datetime
+    expires_at: datetime
+
+
+@dataclass(slots=True)
+class Grant:
+    """What one redemption of an authorization code granted: every token that descends from it (the
+    first access and refresh tokens, and each refresh after) shares this object, so revoking the grant
+    revokes the whole chain at once."""
+
+    client_id: str
+    user_id: str
+    revoked: bool = False
 
 
 @dataclass(slots=True)
 class AuthorizationCode:
-    """A single-use authorization code bound to a client and a user."""
+    """An authorization code bound to a client and a user.
+
+    ``grants`` holds what its redemption granted, where codes are single use: a replay revokes it
+    (RFC 6749 §4.1.2). A reusable code keeps nothing of its redemptions.
+    """
 
     value: str = field(repr=False)
     client_id: str
     user_id: str
     expires_at: datetime
-    used: bool = False
+    grants: list[Grant] = field(default_factory=list)
+
+    @property
+    def used(self) -> bool:
+        """Whether the code was redeemed (known for single-use codes only)."""
+        return bool(self.grants)
 
 
 @dataclass(slots=True)
@@ -163,25 +186,72 @@ class AccessToken:
     user_id: str
     created_at: datetime
     expires_at: datetime
+    grant: Grant = field(repr=False)
 
 
 @dataclass(slots=True)
 class RefreshToken:
-    """A refresh token; rotated on every use."""
+    """A refresh token; used once (rotation), then kept until it expires so that a replay is noticed."""
 
     value: str = field(repr=False)
     client_id: str
     user_id: str
     expires_at: datetime
+    grant: Grant = field(repr=False)
+    used: bool = False
+
+
+class _Expiring(Protocol):
+    @property
+    def expires_at(self) -> datetime: ...
+
+
+_E = TypeVar("_E", bound=_Expiring)
+
+
+def _purge(table: OrderedDict[str, _E], now: datetime) -> None:
+    """Drop the expired entries at the front of ``table`` (kept in expiry order).
+
+    Each entry is dropped once, so the work is amortised over the writes that added them. If the clock
+    was set back, an entry behind one that has not expired waits its turn; lookups check expiry anyway.
+    """
+    while table:
+        key, entry = next(iter(table.items()))
+        if now < entry.expires_at:
+            return
+        del table[key]
 
 
 class Store:
     """Everything the sandbox knows, in memory.
 
     Not a stable API: tests may read it, the HTTP handlers are its only writers.
+
+    Sessions, codes and tokens live in tables kept in expiry order; every write first drops what has
+    expired at their front (amortised: each entry is dropped once), so nothing outlives its expiry by
+    more than the time until the next write.
+
+    Parameters
+    ----------
+    access_token_lifetime : int
+        Seconds an access token lives.
+    refresh_tokens : bool
+        Issue a rotating refresh token with every access token (and accept the refresh grant).
+    single_use_codes : bool
+        Refuse a second redemption of a code, and revoke what the first one granted. Without it a code
+        can be redeemed again while it lasts, each time for a new access token (spec §5.3, §11.1).
     """
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        access_token_lifetime: int = _choices.ACCESS_TOKEN_LIFETIME_SECONDS,
+        refresh_tokens: bool = False,
+        single_use_codes: bool = False,
+    ) -> None:
+        self.access_token_lifetime = access_token_lifetime
+        self.issues_refresh_tokens = refresh_tokens
+        self.single_use_codes = single_use_codes
         self._lock = threading.RLock()
         self.users: dict[str, User] = {}
         self.users_by_username: dict[str, User] = {}
@@ -191,10 +261,10 @@ class Store:
         self._search_texts: list[str] = []
         self.clients: dict[str, OauthClient] = {}
         self.clients_by_key: dict[str, OauthClient] = {}
-        self.sessions: dict[str, Session] = {}
-        self.codes: dict[str, AuthorizationCode] = {}
-        self.access_tokens: dict[str, AccessToken] = {}
-        self.refresh_tokens: dict[str, RefreshToken] = {}
+        self.sessions: OrderedDict[str, Session] = OrderedDict()
+        self.codes: OrderedDict[str, AuthorizationCode] = OrderedDict()
+        self.access_tokens: OrderedDict[str, AccessToken] = OrderedDict()
+        self.refresh_tokens: OrderedDict[str, RefreshToken] = OrderedDict()
         self.archives: dict[tuple[GameKind, str, str], ArchivedAccount] = {}
         self.forum = Forum()  # sections, threads, posts, announcements (see _forum)
 
@@ -328,20 +398,37 @@ class Store:
 
     # ------------------------------------------------------------------------------------- sessions
 
+    def purge_expired(self, now: datetime) -> None:
+        """Drop the sessions, codes and tokens that expired (see the class docstring)."""
+        with self._lock:
+            _purge(self.sessions, now)
+            _purge(self.codes, now)
+            _purge(self.access_tokens, now)
+            _purge(self.refresh_tokens, now)
+
     def create_session(self, user: User, now: datetime) -> Session:
         """Open a session for ``user``; its id is a random v4 UUID."""
         with self._lock:
-            session = Session(id=str(uuid.uuid4()), user_id=user.id, created_at=now)
+            self.purge_expired(now)
+            session = Session(
+                id=str(uuid.uuid4()),
+                user_id=user.id,
+                created_at=now,
+                expires_at=now + timedelta(seconds=_choices.SESSION_IDLE_SECONDS),
+            )
             self.sessions[session.id] = session
             return session
 
-    def session_user(self, session_id: str) -> User | None:
-        """The (not deleted) user of a session, or None."""
-        session = self.sessions.get(session_id)
-        if session is None:
-            return None
-        user = self.users.get(session.user_id)
-        return user if user is not None and user.deleted_at is None else None
+    def session_user(self, session_id: str, now: datetime) -> User | None:
+        """The (not deleted) user of a live session, or None; using a session keeps it alive."""
+        with self._lock:
+            session = self.sessions.get(session_id)
+            if session is None or now >= session.expires_at:
+                return None
+            session.expires_at = now + timedelta(seconds=_choices.SESSION_IDLE_SECONDS)
+            self.sessions.move_to_end(session_id)  # expiry order
+            user = self.users.get(session.user_id)
+            return user if user is not None and user.deleted_at is None else None
 
     def revoke_session(self, session_id: str) -> None:
         """Forget a session (no error if unknown)."""
@@ -353,6 +440,7 @@ class Store:
     def create_code(self, client: OauthClient, user: User, now: datetime) -> AuthorizationCode:
         """Issue an authorization code valid for ``CODE_LIFETIME_SECONDS``."""
         with self._lock:
+            self.purge_expired(now)
             code = AuthorizationCode(
                 value=secrets.token_urlsafe(_choices.CODE_BYTES),
                 client_id=client.id,
@@ -362,13 +450,16 @@ class Store:
             self.codes[code.value] = code
             return code
 
-    def redeem_code(self, value: str, client: OauthClient, now: datetime) -> User:
-        """Consume a code presented by ``client`` and return its user.
+    def redeem_code(self, value: str, client: OauthClient, now: datetime) -> Grant:
+        """Redeem a code presented by ``client``: what it grants (tokens are issued against it).
+
+        Where codes are single use, a second redemption is refused and revokes every token the first
+        one granted (RFC 6749 §4.1.2).
 
         Raises
         ------
         ApiError
-            Unknown, expired, already used, or bound to another client (see ``_choices``).
+            Unknown, expired, already used (single use), or bound to another client (see ``_choices``).
         """
         with self._lock:
             code = self.codes.get(value)
@@ -376,62 +467,75 @@ class Store:
                 raise ApiError.of(_choices.TOKEN_CODE_NOT_FOUND)
             if code.client_id != client.id:
                 raise ApiError.of(_choices.TOKEN_CODE_CLIENT_MISMATCH)
-            if code.used:
-                raise ApiError.of(_choices.TOKEN_CODE_ALREADY_USED)
             if now >= code.expires_at:
                 raise ApiError.of(_choices.TOKEN_CODE_EXPIRED)
+            if code.used and self.single_use_codes:
+                for grant in code.grants:
+                    grant.revoked = True
+                raise ApiError.of(_choices.TOKEN_CODE_ALREADY_USED)
             user = self.users.get(code.user_id)
             if user is None or user.deleted_at is not None:
                 raise ApiError.of(_choices.TOKEN_CODE_NOT_FOUND)
-            code.used = True
-            return user
+            grant = Grant(client_id=client.id, user_id=user.id)
+            if self.single_use_codes:  # kept to revoke on a replay; a reusable code keeps nothing
+                code.grants.append(grant)
+            return grant
 
-    def issue_tokens(
-        self, client: OauthClient, user: User, now: datetime
-    ) -> tuple[AccessToken, RefreshToken]:
-        """Mint an access token (a v4 UUID) and a refresh token for ``user`` through ``client``."""
+    def issue_tokens(self, grant: Grant, now: datetime) -> tuple[AccessToken, RefreshToken | None]:
+        """Mint an access token (a v4 UUID), and a refresh token where they are issued, under ``grant``."""
         with self._lock:
+            self.purge_expired(now)
             access = AccessToken(
                 value=str(uuid.uuid4()),
-                client_id=client.id,
-                user_id=user.id,
+                client_id=grant.client_id,
+                user_id=grant.user_id,
                 created_at=now,
-                expires_at=now + timedelta(seconds=_choices.ACCESS_TOKEN_LIFETIME_SECONDS),
-            )
-            refresh = RefreshToken(
-                value=secrets.token_urlsafe(_choices.REFRESH_TOKEN_BYTES),
-                client_id=client.id,
-                user_id=user.id,
-                expires_at=now + timedelta(seconds=_choices.REFRESH_TOKEN_LIFETIME_SECONDS),
+                expires_at=now + timedelta(seconds=self.access_token_lifetime),
+                grant=grant,
             )
             self.access_tokens[access.value] = access
+            if not self.issues_refresh_tokens:
+                return access, None
+            refresh = RefreshToken(
+                value=secrets.token_urlsafe(_choices.REFRESH_TOKEN_BYTES),
+                client_id=grant.client_id,
+                user_id=grant.user_id,
+                expires_at=now + timedelta(seconds=_choices.REFRESH_TOKEN_LIFETIME_SECONDS),
+                grant=grant,
+            )
             self.refresh_tokens[refresh.value] = refresh
             return access, refresh
 
-    def use_refresh_token(self, value: str, client: OauthClient, now: datetime) -> User:
-        """Consume a refresh token (rotation: it stops working) and return its user.
+    def use_refresh_token(self, value: str, client: OauthClient, now: datetime) -> Grant:
+        """Use a refresh token (rotation: it stops working) and return its grant, to issue the next pair.
+
+        A refresh token used a second time was stolen or leaked (RFC 6749 §10.4, RFC 9700 §4.14.2): the
+        whole chain it belongs to is revoked, new tokens included.
 
         Raises
         ------
         ApiError
-            Unknown, rotated away, of another client, or expired.
+            Unknown, already used (the chain is then revoked), of another client, revoked or expired.
         """
         with self._lock:
             token = self.refresh_tokens.get(value)
             if token is None or token.client_id != client.id:
                 raise ApiError.of(_choices.TOKEN_REFRESH_NOT_FOUND)
-            del self.refresh_tokens[value]
+            if token.used or token.grant.revoked:
+                token.grant.revoked = True
+                raise ApiError.of(_choices.TOKEN_REFRESH_NOT_FOUND)
+            token.used = True
             if now >= token.expires_at:
                 raise ApiError.of(_choices.TOKEN_REFRESH_EXPIRED)
             user = self.users.get(token.user_id)
             if user is None or user.deleted_at is not None:
                 raise ApiError.of(_choices.TOKEN_REFRESH_NOT_FOUND)
-            return user
+            return token.grant
 
     def access_token(self, value: str, now: datetime) -> AccessToken | None:
-        """A live access token (known, not expired, user not deleted), or None."""
+        """A live access token (known, not expired nor revoked, user not deleted), or None."""
         token = self.access_tokens.get(value)
-        if token is None or now >= token.expires_at:
+        if token is None or now >= token.expires_at or token.grant.revoked:
             return None
         user = self.users.get(token.user_id)
         if user is None or user.deleted_at is not None or token.client_id not in self.clients:

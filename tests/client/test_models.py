@@ -91,3 +91,26 @@ def test_parsers_read_ids_as_strings() -> None:
     assert page[0].identifier == USER_ID
     response = Response("http://x/", 200, b'{"type": "User", "id": "%s"}' % USER_ID.encode(), {})
     assert _calls.parse_user_record(response)["id"] == USER_ID
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"count": 3, "items": [{"id": "x", "n": 1.5, "s": "\\u00e9t\\u00e9"}]}',
+        b"[1, 2, 3]",
+        b'{"big": 9223372036854775807, "small": -9223372036854775808}',  # the 64-bit limits, exact
+        b'{"nan": NaN}',  # not JSON, but Python's json reads it: the answer stays the same
+        b'"\\ud800"',
+    ],
+)
+def test_the_fast_decoder_answers_what_the_standard_library_does(body: bytes) -> None:
+    import json as stdlib
+
+    response = Response("http://x/", 200, body, {})
+    decoded, expected = response.json(), stdlib.loads(body)
+    assert repr(decoded) == repr(expected)
+
+
+def test_a_body_that_is_not_json_is_still_a_value_error() -> None:
+    with pytest.raises(ValueError):
+        Response("http://x/", 200, b"<html>", {}).json()

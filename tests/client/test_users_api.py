@@ -49,6 +49,7 @@ def test_start_authorization(connected: Sandbox) -> None:
     assert decoded.nonce == "abc" and decoded.exp - decoded.iat == 120
 
 
+@pytest.mark.sandbox_options(refresh_tokens=True)  # eternaltwin.org issues no refresh token
 async def test_full_oauth_flow(connected: Sandbox, api: Any, authorize: Any, flavour: str) -> None:
     user = await login(api, authorize, "bob")
     assert isinstance(user, User) and user.is_authenticated
@@ -95,6 +96,7 @@ async def test_leaving_out_expected_state_warns_of_login_csrf(
     assert user.display_name == "Bob"
 
 
+@pytest.mark.sandbox_options(refresh_tokens=True)  # eternaltwin.org issues no refresh token
 async def test_expired_token_is_refreshed_in_place(connected: Sandbox, api: Any, authorize: Any) -> None:
     user = await login(api, authorize, "charlie")
     token = user.token
@@ -107,7 +109,7 @@ async def test_expired_token_is_refreshed_in_place(connected: Sandbox, api: Any,
 
 
 async def test_refresh_after_the_server_clock_moves(flavour: str, authorize: Any) -> None:
-    with Sandbox() as server:
+    with Sandbox(refresh_tokens=True) as server:
         client = (AsyncEternaltwin if flavour != "sync" else connections.client_class)(
             **server.connection_config()
         )
@@ -222,6 +224,7 @@ async def test_using_selects_the_alias(connected: Sandbox, api: Any, flavour: st
         await resolve(api("count")(using="nowhere"))
 
 
+@pytest.mark.sandbox_options(refresh_tokens=True)  # eternaltwin.org issues no refresh token
 async def test_concurrent_calls_with_one_expired_token(connected: Sandbox, authorize: Any) -> None:
     import asyncio
 

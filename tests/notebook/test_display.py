@@ -92,6 +92,7 @@ def test_deleted_user_card(nb_shell: InteractiveShell) -> None:
     assert "linked game accounts:" in plain and "(none)" in plain
 
 
+@pytest.mark.sandbox_options(token_lifetime=3600)  # shows a token that expires within the hour
 def test_logged_in_user_card(
     nb_connected: InteractiveShell, authorize: Callable[..., tuple[str, str]]
 ) -> None:

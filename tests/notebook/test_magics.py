@@ -325,6 +325,19 @@ def test_sandbox_starts_registers_and_reuses(nb_shell: InteractiveShell) -> None
     assert SANDBOX_ALIAS not in connections and SANDBOX_ALIAS not in async_connections
 
 
+def test_sandbox_issues_refresh_tokens_only_when_asked(nb_shell: InteractiveShell) -> None:
+    magics: EternaltwinMagics = nb_shell.magics_manager.registry["EternaltwinMagics"]
+    magic(nb_shell, "sandbox")
+    plain = magics.sandbox
+    assert plain is not None and not plain.options.refresh_tokens  # as eternaltwin.org
+    magic(nb_shell, "sandbox --refresh-tokens")  # another option: replaced
+    refreshing = magics.sandbox
+    assert refreshing is not None and refreshing is not plain and refreshing.options.refresh_tokens
+    assert not plain.running
+    cell(nb_shell, "%unload_ext eternaltwin")
+    assert not refreshing.running
+
+
 def test_sandbox_population_must_be_positive(nb_shell: InteractiveShell) -> None:
     assert "--population must be 0 or more" in failing(nb_shell, "%et sandbox --population -1")
 

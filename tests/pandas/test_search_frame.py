@@ -72,14 +72,20 @@ async def test_sync_version_inside_a_running_event_loop(pd_connected: Sandbox) -
     assert page.json()["count"] == 1003
 
 
-def test_sync_calls_reuse_one_tls_context(pd_connected: Sandbox) -> None:
+def test_sync_calls_reuse_one_pool_and_tls_context(pd_connected: Sandbox) -> None:
+    """The sync API's work goes through the sync client's async twin, kept with its pooled connections
+    from one call to the next (on the kit's loop thread): no new pool, no new TLS context."""
     from eternaltwin.clients._transports import tls_context
 
     frames.search_frame(limit=1)
+    twin = connections.get_connection().async_twin()
+    pool = twin._http
     before = tls_context.cache_info()
     frames.search_frame(limit=1)
-    after = tls_context.cache_info()
-    assert after.hits > before.hits and after.misses == before.misses
+    assert twin._http is pool is not None
+    assert tls_context.cache_info().misses == before.misses
+    connections.get_connection().close()  # closes the twin's pool too, on its loop
+    assert twin._http is None
 
 
 def test_limit(pd_connected: Sandbox) -> None:

@@ -1,6 +1,7 @@
 """Fixtures for the sandbox tests: real servers on ephemeral 127.0.0.1 ports, driven with plain httpx.
 
-Fixture names carry a ``sandbox_`` prefix so that they cannot clash with a top-level ``tests/conftest.py``.
+Fixture names carry a ``sandbox_`` prefix so that they cannot clash with a top-level ``tests/conftest.py``
+(whose ``sandbox_refresh`` and ``sandbox_2021`` these tests use too).
 """
 
 from __future__ import annotations
@@ -33,6 +34,13 @@ def sandbox_two_apps() -> Iterator[Sandbox]:
 def sandbox_fresh() -> Iterator[Sandbox]:
     """A private demo sandbox, for tests that move its clock or change its data."""
     with Sandbox() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def sandbox_fresh_refresh() -> Iterator[Sandbox]:
+    """A private demo sandbox with the ``refresh_tokens`` option."""
+    with Sandbox(refresh_tokens=True) as sandbox:
         yield sandbox
 
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -97,3 +102,38 @@ def get_tokens(sandbox: Sandbox, username: str = "bob", password: str = "bob_pas
     assert response.status_code == 200, response.text
     tokens: dict[str, Any] = response.json()
     return tokens
+
+
+@contextmanager
+def running_cli(*args: str) -> Iterator[tuple[subprocess.Popen[str], str, list[str]]]:
+    """Start the CLI, wait for its "ready" line, yield (process, url, lines so far)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "eternaltwin.sandbox", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
+    try:
+        assert process.stdout is not None
+        lines: list[str] = []
+        url = None
+        while url is None:
+            line = process.stdout.readline()
+            if not line:
+                raise AssertionError(
+                    f"CLI ended early: {process.wait()} {process.stderr.read() if process.stderr else ''}"
+                )
+            lines.append(line.rstrip("\n"))
+            match = re.search(r"ready at (http://\S+)", line)
+            url = match.group(1) if match else None
+        while not lines[-1].startswith("Press Ctrl-C"):
+            lines.append(process.stdout.readline().rstrip("\n"))
+        yield process, url, lines
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()

@@ -111,11 +111,13 @@ def test_unknown_archived_users_are_404(sandbox_http: httpx.Client, path: str, e
         "/api/v1/archive/hammerfest/hammerfest.fr/users/1000000000",
         "/api/v1/archive/dinoparc/dinoparc.fr/users/58",
         "/api/v1/archive/dinoparc/en.dinoparc.com/users/-1",
+        "/api/v1/archive/dinoparc/en.dinoparc.com/dinoz/x",
+        "/api/v1/archive/dinoparc/dinoparc.fr/dinoz/581",
     ],
 )
-def test_bad_archive_paths_are_404(sandbox_http: httpx.Client, path: str) -> None:
+def test_bad_archive_paths_are_404_with_an_empty_body(sandbox_http: httpx.Client, path: str) -> None:
     response = sandbox_http.get(path)
-    assert response.status_code == 404 and response.json() == {"error": "NotFound"}
+    assert response.status_code == 404 and response.content == b""  # a router rejection (spec §11.2)
 
 
 @pytest.mark.parametrize("bad", ["0", "abc", "0123", "1234567890123"])
@@ -125,8 +127,68 @@ def test_invalid_twinoid_id_is_422(sandbox_http: httpx.Client, bad: str) -> None
     assert response.json() == {"error": "InvalidDinoparcServerOrDinoparcUserId"}  # sic, as in 2021
 
 
-def test_archive_with_bad_token_is_401(sandbox_server: Sandbox) -> None:
-    response = httpx.get(
-        f"{sandbox_server.url}/api/v1/archive/twinoid/users/38", headers={"Authorization": "Bearer nope"}
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/archive/twinoid/users/38",
+        "/api/v1/archive/hammerfest/hammerfest.fr/users/127",
+        "/api/v1/archive/dinoparc/en.dinoparc.com/users/58",
+        "/api/v1/archive/dinoparc/en.dinoparc.com/dinoz/581",
+        "/api/v1/clock",
+        "/api/v1/config",
+        "/api/v1/",
+    ],
+)
+@pytest.mark.parametrize(
+    "authorization",
+    ["Bearer nope", "Basic bm9ib2R5Om5vcGU=", "Basic !!!", "Bearer 00000000-0000-4000-8000-000000000000"],
+)
+def test_public_routes_ignore_credentials(sandbox_server: Sandbox, path: str, authorization: str) -> None:
+    plain = httpx.get(f"{sandbox_server.url}{path}")
+    with_bad_credentials = httpx.get(f"{sandbox_server.url}{path}", headers={"Authorization": authorization})
+    assert plain.status_code == with_bad_credentials.status_code == 200
+    if path != "/api/v1/clock":
+        assert with_bad_credentials.json() == plain.json()
+
+
+def test_dinoparc_shapes_and_types_are_the_real_servers(sandbox_http: httpx.Client) -> None:
+    body = sandbox_http.get("/api/v1/archive/dinoparc/en.dinoparc.com/users/58").json()
+    collection = body["collection"]["latest"]["value"]
+    assert collection["rewards"] and all(re.fullmatch(r"[1-9][0-9]?", r) for r in collection["rewards"])
+    assert [int(r) for r in collection["rewards"]] == sorted(int(r) for r in collection["rewards"])
+    assert collection["epic_rewards"] and all(
+        re.fullmatch(r"[a-z0-9_]{1,30}", k) for k in collection["epic_rewards"]
     )
-    assert response.status_code == 401
+    assert all(
+        isinstance(k, str) and isinstance(v, int) for k, v in body["inventory"]["latest"]["value"].items()
+    )
+    for ref in body["dinoz"]["latest"]["value"]:
+        assert set(ref) == {"type", "server", "id"}
+        assert ref["type"] == "DinoparcDinoz" and ref["server"] == "en.dinoparc.com" and ref["id"].isdigit()
+
+
+def test_every_dinoz_reference_leads_to_its_dinoz(sandbox_http: httpx.Client) -> None:
+    owner = sandbox_http.get("/api/v1/archive/dinoparc/en.dinoparc.com/users/58").json()
+    refs = owner["dinoz"]["latest"]["value"]
+    for ref in refs:
+        dinoz = sandbox_http.get(f"/api/v1/archive/dinoparc/{ref['server']}/dinoz/{ref['id']}").json()
+        assert list(dinoz) == ["type", "server", "id", "archived_at", "name", "owner", "location", "race",
+                               "skin", "life", "level", "experience", "danger", "in_tournament", "elements",
+                               "skills"]  # fmt: skip
+        assert {k: dinoz[k] for k in ("type", "server", "id")} == ref
+        latest = {k: v["latest"]["value"] for k, v in dinoz.items() if isinstance(v, dict)}
+        assert latest["owner"] == {
+            "type": "DinoparcUser",
+            "server": "en.dinoparc.com",
+            "id": "58",
+            "username": "bob",
+        }
+        assert isinstance(latest["location"], str) and 0 <= int(latest["location"]) < 23
+        assert set(latest["elements"]) == {"fire", "earth", "water", "thunder", "air"}
+        assert all(0 <= level <= 5 for level in latest["skills"].values())
+        assert all(isinstance(latest[k], int) for k in ("life", "level", "experience", "danger"))
+        assert isinstance(latest["race"], str) and isinstance(latest["skin"], str)
+        assert isinstance(latest["in_tournament"], bool)
+    beyond = int(refs[-1]["id"]) + 1
+    missing = sandbox_http.get(f"/api/v1/archive/dinoparc/en.dinoparc.com/dinoz/{beyond}")
+    assert missing.status_code == 404 and missing.json() == {"error": "DinoparcDinozNotFound"}

@@ -7,8 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -16,40 +14,7 @@ import pytest
 
 from eternaltwin.sandbox.__main__ import build_parser
 
-
-@contextmanager
-def running_cli(*args: str) -> Iterator[tuple[subprocess.Popen[str], str, list[str]]]:
-    """Start the CLI, wait for its "ready" line, yield (process, url, lines so far)."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "eternaltwin.sandbox", "--port", "0", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-    )
-    try:
-        assert process.stdout is not None
-        lines: list[str] = []
-        url = None
-        while url is None:
-            line = process.stdout.readline()
-            if not line:
-                raise AssertionError(
-                    f"CLI ended early: {process.wait()} {process.stderr.read() if process.stderr else ''}"
-                )
-            lines.append(line.rstrip("\n"))
-            match = re.search(r"ready at (http://\S+)", line)
-            url = match.group(1) if match else None
-        while not lines[-1].startswith("Press Ctrl-C"):
-            lines.append(process.stdout.readline().rstrip("\n"))
-        yield process, url, lines
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                stream.close()
+from .helpers import running_cli
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])

@@ -1,4 +1,9 @@
-"""OAuth: /oauth/authorize, /oauth/token, refresh, and the HTML login page (spec §5, §10)."""
+"""OAuth: /oauth/authorize, /oauth/token, refresh, and the HTML login page (spec §5, §10).
+
+What eternaltwin.org does (a code for a long-lived token, nothing else) runs on ``sandbox_server``;
+RFC 6749's refresh lifecycle on the sandboxes with the ``refresh_tokens`` option (``sandbox_refresh``,
+``sandbox_fresh_refresh``).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ import pytest
 
 from eternaltwin.sandbox import Sandbox
 
-from .helpers import authorize_params, get_code, get_tokens, location_query, login
+from .helpers import TWO_APPS_TOML, authorize_params, get_code, get_tokens, location_query, login
 
 
 def token_request(
@@ -26,11 +31,11 @@ def me(sandbox: Sandbox, access_token: str) -> httpx.Response:
 # ------------------------------------------------------------------------------------- full flow
 
 
-def test_full_flow_login_authorize_token_self_refresh(sandbox_server: Sandbox) -> None:
-    app = sandbox_server.apps[0]
-    with httpx.Client(base_url=sandbox_server.url) as browser:
+def test_full_flow_login_authorize_token_self_refresh(sandbox_refresh: Sandbox) -> None:
+    app = sandbox_refresh.apps[0]
+    with httpx.Client(base_url=sandbox_refresh.url) as browser:
         assert login(browser, "bob", "bob_password").status_code == 200
-        redirect = browser.get("/oauth/authorize", params=authorize_params(sandbox_server, state="xyz 1/2"))
+        redirect = browser.get("/oauth/authorize", params=authorize_params(sandbox_refresh, state="xyz 1/2"))
     assert redirect.status_code == 302
     location = redirect.headers["location"]
     assert location.startswith(f"{app.oauth_callback}?code=")
@@ -39,7 +44,7 @@ def test_full_flow_login_authorize_token_self_refresh(sandbox_server: Sandbox) -
     params = dict(urllib.parse.parse_qsl(query))
     assert params["state"] == "xyz 1/2"
 
-    token = token_request(sandbox_server, {"grant_type": "authorization_code", "code": params["code"]})
+    token = token_request(sandbox_refresh, {"grant_type": "authorization_code", "code": params["code"]})
     assert token.status_code == 200
     assert token.headers["cache-control"] == "no-store"
     body = token.json()
@@ -47,31 +52,24 @@ def test_full_flow_login_authorize_token_self_refresh(sandbox_server: Sandbox) -
     assert body["token_type"] == "Bearer" and body["expires_in"] == 3600
     assert len(body["access_token"]) == 36 and body["access_token"] == body["access_token"].lower()
 
-    context = me(sandbox_server, body["access_token"]).json()
+    context = me(sandbox_refresh, body["access_token"]).json()
     assert context["type"] == "AccessToken"
     assert context["user"]["display_name"]["current"]["value"] == "Bob"
     assert context["client"]["key"] == app.key
 
     refreshed = token_request(
-        sandbox_server, {"grant_type": "refresh_token", "refresh_token": body["refresh_token"]}
+        sandbox_refresh, {"grant_type": "refresh_token", "refresh_token": body["refresh_token"]}
     )
     assert refreshed.status_code == 200
     new = refreshed.json()
     assert new["access_token"] != body["access_token"] and new["refresh_token"] != body["refresh_token"]
-    assert me(sandbox_server, new["access_token"]).json()["user"]["id"] == context["user"]["id"]
+    assert me(sandbox_refresh, new["access_token"]).json()["user"]["id"] == context["user"]["id"]
 
-    again = token_request(
-        sandbox_server, {"grant_type": "refresh_token", "refresh_token": body["refresh_token"]}
+    new_refresh = token_request(
+        sandbox_refresh, {"grant_type": "refresh_token", "refresh_token": new["refresh_token"]}
     )
-    assert again.status_code == 400
-    assert again.json() == {"error": "RefreshTokenNotFound"}
-    # the rotated token still works once
-    assert (
-        token_request(
-            sandbox_server, {"grant_type": "refresh_token", "refresh_token": new["refresh_token"]}
-        ).status_code
-        == 200
-    )
+    assert new_refresh.status_code == 200  # the rotated token works once
+    assert me(sandbox_refresh, new_refresh.json()["access_token"]).status_code == 200
 
 
 def test_state_is_optional(sandbox_server: Sandbox) -> None:
@@ -169,12 +167,12 @@ def test_basic_user_credentials_can_authorize(sandbox_server: Sandbox) -> None:
 # ----------------------------------------------------------------------------------- token errors
 
 
-def test_reused_code_is_refused(sandbox_server: Sandbox) -> None:
-    code = get_code(sandbox_server)
+def test_reused_code_is_refused(sandbox_refresh: Sandbox) -> None:
+    code = get_code(sandbox_refresh)
     assert (
-        token_request(sandbox_server, {"grant_type": "authorization_code", "code": code}).status_code == 200
+        token_request(sandbox_refresh, {"grant_type": "authorization_code", "code": code}).status_code == 200
     )
-    again = token_request(sandbox_server, {"grant_type": "authorization_code", "code": code})
+    again = token_request(sandbox_refresh, {"grant_type": "authorization_code", "code": code})
     assert again.status_code == 400
     assert again.json() == {"error": "AuthorizationCodeAlreadyUsed"}
 
@@ -214,14 +212,13 @@ def test_code_redeemed_by_another_client(sandbox_two_apps: Sandbox) -> None:
     assert context["user"]["display_name"]["current"]["value"] == "user1"  # defaults to the username
 
 
-def test_refresh_token_of_another_client(sandbox_two_apps: Sandbox) -> None:
-    code = get_code(sandbox_two_apps, "user2", "1234567892", app_index=0)
-    tokens = token_request(sandbox_two_apps, {"grant_type": "authorization_code", "code": code}).json()
-    response = token_request(
-        sandbox_two_apps,
-        {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
-        app_index=1,
-    )
+def test_refresh_token_of_another_client() -> None:
+    with Sandbox(config=TWO_APPS_TOML, refresh_tokens=True) as sandbox:
+        code = get_code(sandbox, "user2", "1234567892", app_index=0)
+        tokens = token_request(sandbox, {"grant_type": "authorization_code", "code": code}).json()
+        response = token_request(
+            sandbox, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}, app_index=1
+        )
     assert response.status_code == 400 and response.json() == {"error": "RefreshTokenNotFound"}
 
 
@@ -251,30 +248,30 @@ def test_form_encoded_token_request(sandbox_server: Sandbox) -> None:
     assert me(sandbox_server, response.json()["access_token"]).json()["type"] == "AccessToken"
 
 
-def test_body_client_credentials(sandbox_server: Sandbox) -> None:
-    app = sandbox_server.apps[0]
+def test_body_client_credentials(sandbox_refresh: Sandbox) -> None:
+    app = sandbox_refresh.apps[0]
     response = httpx.post(
-        f"{sandbox_server.url}/oauth/token",
-        data={"grant_type": "authorization_code", "code": get_code(sandbox_server), "client_id": app.key,
+        f"{sandbox_refresh.url}/oauth/token",
+        data={"grant_type": "authorization_code", "code": get_code(sandbox_refresh), "client_id": app.key,
               "client_secret": app.secret},
     )  # fmt: skip
     assert response.status_code == 200
     wrong = httpx.post(
-        f"{sandbox_server.url}/oauth/token",
-        data={"code": get_code(sandbox_server), "client_id": app.key, "client_secret": "nope"},
+        f"{sandbox_refresh.url}/oauth/token",
+        data={"code": get_code(sandbox_refresh), "client_id": app.key, "client_secret": "nope"},
     )
     assert wrong.status_code == 401
 
 
-def test_unsupported_grant_type(sandbox_server: Sandbox) -> None:
-    response = token_request(sandbox_server, {"grant_type": "password", "code": "x"})
+def test_unsupported_grant_type(sandbox_refresh: Sandbox) -> None:
+    response = token_request(sandbox_refresh, {"grant_type": "password", "code": "x"})
     assert response.status_code == 400
     assert response.json() == {"error": "UnsupportedGrantType"}
 
 
 @pytest.mark.parametrize("body", [{"grant_type": "authorization_code"}, {"grant_type": "refresh_token"}, {}])
-def test_missing_code_or_refresh_token_is_422(sandbox_server: Sandbox, body: dict[str, str]) -> None:
-    response = token_request(sandbox_server, body)
+def test_missing_code_or_refresh_token_is_422(sandbox_refresh: Sandbox, body: dict[str, str]) -> None:
+    response = token_request(sandbox_refresh, body)
     assert response.status_code == 422
     assert response.json() == {"error": "InvalidRequestBody"}
 
@@ -291,32 +288,32 @@ def test_malformed_token_body_is_422(sandbox_server: Sandbox, content: bytes) ->
     assert response.status_code == 422 and response.json() == {"error": "InvalidRequestBody"}
 
 
-def test_token_redirect_uri_mismatch(sandbox_server: Sandbox) -> None:
+def test_token_redirect_uri_mismatch(sandbox_refresh: Sandbox) -> None:
     response = token_request(
-        sandbox_server, {"code": get_code(sandbox_server), "redirect_uri": "http://elsewhere.example/cb"}
+        sandbox_refresh, {"code": get_code(sandbox_refresh), "redirect_uri": "http://elsewhere.example/cb"}
     )
     assert response.status_code == 400 and response.json() == {"error": "RedirectUriMismatch"}
 
 
-def test_expired_access_token_is_401(sandbox_fresh: Sandbox) -> None:
-    tokens = get_tokens(sandbox_fresh)
-    assert me(sandbox_fresh, tokens["access_token"]).status_code == 200
-    sandbox_fresh.clock.advance(3600)
-    response = me(sandbox_fresh, tokens["access_token"])
+def test_expired_access_token_is_401(sandbox_fresh_refresh: Sandbox) -> None:
+    tokens = get_tokens(sandbox_fresh_refresh)
+    assert me(sandbox_fresh_refresh, tokens["access_token"]).status_code == 200
+    sandbox_fresh_refresh.clock.advance(3600)
+    response = me(sandbox_fresh_refresh, tokens["access_token"])
     assert response.status_code == 401 and response.json() == {"error": "Unauthorized"}
     # the refresh token outlives it
     refreshed = token_request(
-        sandbox_fresh, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+        sandbox_fresh_refresh, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
     )
     assert refreshed.status_code == 200
-    assert me(sandbox_fresh, refreshed.json()["access_token"]).status_code == 200
+    assert me(sandbox_fresh_refresh, refreshed.json()["access_token"]).status_code == 200
 
 
-def test_expired_refresh_token(sandbox_fresh: Sandbox) -> None:
-    tokens = get_tokens(sandbox_fresh)
-    sandbox_fresh.clock.advance(31 * 24 * 3600)
+def test_expired_refresh_token(sandbox_fresh_refresh: Sandbox) -> None:
+    tokens = get_tokens(sandbox_fresh_refresh)
+    sandbox_fresh_refresh.clock.advance(31 * 24 * 3600)
     response = token_request(
-        sandbox_fresh, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+        sandbox_fresh_refresh, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
     )
     assert response.status_code == 400 and response.json() == {"error": "RefreshTokenExpired"}
 

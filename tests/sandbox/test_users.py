@@ -223,10 +223,19 @@ def test_search_max_limit(sandbox_http: httpx.Client) -> None:
         {"offset": ["1", "2"]},
     ],
 )
-def test_bad_paging_is_422(sandbox_http: httpx.Client, params: dict[str, str]) -> None:
+def test_bad_paging_is_422_and_says_what_is_allowed(
+    sandbox_http: httpx.Client, params: dict[str, str]
+) -> None:
     response = search(sandbox_http, **params)
     assert response.status_code == 422
-    assert response.json() == {"error": "InvalidQueryParameters"}
+    body = response.json()
+    assert set(body) == {"error", "message"} and body["error"] == "InvalidQueryParameters"
+    name = next(iter(params))
+    if isinstance(params[name], list):
+        assert body["message"] == f"{name} may be given at most once"
+    else:
+        maximum = 100 if name == "limit" else 2**31 - 1
+        assert body["message"].startswith(f"{name} must be a whole number from 0 to {maximum} ")
 
 
 def test_search_with_bad_bearer_token_is_401(sandbox_server: Sandbox) -> None:

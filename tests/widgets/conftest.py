@@ -31,15 +31,17 @@ def w_callback_port() -> int:
 
 @pytest.fixture(scope="session")
 def w_sandbox(w_callback_port: int) -> Iterator[Sandbox]:
-    """A sandbox whose demo app redirects to ``http://127.0.0.1:{w_callback_port}/callback``."""
-    with Sandbox(redirect_uri=f"http://127.0.0.1:{w_callback_port}/callback") as sandbox:
+    """A sandbox whose demo app redirects to ``http://127.0.0.1:{w_callback_port}/callback``; it issues
+    refresh tokens (eternaltwin.org issues none), which "remember me" and the refresh tests rely on."""
+    with Sandbox(redirect_uri=f"http://127.0.0.1:{w_callback_port}/callback", refresh_tokens=True) as sandbox:
         yield sandbox
 
 
 @pytest.fixture(scope="session")
 def w_paste_sandbox() -> Iterator[Sandbox]:
-    """A sandbox whose demo app redirects to a non-loopback address (never contacted): paste mode."""
-    with Sandbox(redirect_uri=PASTE_REDIRECT) as sandbox:
+    """A sandbox whose demo app redirects to a non-loopback address (never contacted): paste mode; with
+    refresh tokens, like ``w_sandbox``."""
+    with Sandbox(redirect_uri=PASTE_REDIRECT, refresh_tokens=True) as sandbox:
         yield sandbox
 
 

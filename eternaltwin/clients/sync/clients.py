@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from types import TracebackType
@@ -18,11 +19,13 @@ from eternaltwin.clients.sync.archive import ArchiveClient
 from eternaltwin.clients.sync.clock import ClockClient
 from eternaltwin.clients.sync.forum import ForumClient
 from eternaltwin.clients.sync.users import UserClient
+from eternaltwin.config import resolve_backend
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from eternaltwin.clients._flows import Flow
+    from eternaltwin.clients.asyncio.clients import Eternaltwin as AsyncEternaltwin
     from eternaltwin.users import User
 
 __all__ = ["Eternaltwin"]
@@ -60,6 +63,7 @@ class Eternaltwin(SyncSender, ClientABC):
         super()._setup(*args, **kwargs)
         self._pool_lock = threading.Lock()
         self._in_use: dict[httpx.Client, int] = {}  # pools with calls in flight, and how many
+        self._twin: AsyncEternaltwin | None = None
 
     @staticmethod
     def _wait(seconds: float) -> None:
@@ -146,16 +150,44 @@ class Eternaltwin(SyncSender, ClientABC):
         while (flow := pages.next_flow()) is not None:
             yield from pages.accept(self._run(flow))
 
+    def async_twin(self) -> AsyncEternaltwin:
+        """An async client with this client's settings, made once and kept.
+
+        It is what the sync API's concurrent work (``search_frame``, ``df.eternaltwin.details()``) sends
+        through, on the kit's loop thread (:mod:`eternaltwin._blocking`), so that its pooled connections
+        last from one call to the next. It shares no connection with this client, and closes with it.
+        Under ``async_backend="auto"`` it sends through the engine that pages fastest
+        (:func:`eternaltwin.config.resolve_backend`).
+        """
+        with self._pool_lock:
+            twin = self._twin
+            if twin is None:
+                from eternaltwin.clients.asyncio.clients import Eternaltwin as AsyncEternaltwin
+
+                transport = self._transport
+                engine = resolve_backend(self.async_backend, "paging")
+                # A test's MockTransport serves both flavours; a sync-only transport cannot be reused.
+                twin = self._twin = AsyncEternaltwin.from_settings(
+                    dataclasses.replace(self.settings, async_backend=engine),
+                    transport=transport if hasattr(transport, "handle_async_request") else None,
+                )
+                twin.alias = self.alias
+            return twin
+
     def close(self) -> None:
-        """Close the pooled connections (the client stays usable: a new pool opens on next use).
+        """Close the pooled connections (the client stays usable: a new pool opens on next use), and those
+        of its :meth:`async_twin`.
 
         Calls in flight in other threads finish on the old pool, which closes when the last one is done.
         """
         with self._pool_lock:
             http, self._http = self._http, None
             busy = http in self._in_use
+            twin = self._twin
         if http is not None and not busy:
             http.close()
+        if twin is not None:
+            twin.close_soon()
 
     def __enter__(self) -> Eternaltwin:
         return self

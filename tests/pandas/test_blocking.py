@@ -1,4 +1,5 @@
-"""run_sync: one way to run a coroutine from sync code, with or without a running event loop."""
+"""run_sync: one way to run a coroutine from sync code, with or without a running event loop: on the kit's
+own loop, in its thread, which lives on (so that pools bound to it last from one call to the next)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import threading
 
 import pytest
 
-from eternaltwin._sync import run_sync
+from eternaltwin._blocking import run_sync
 
 flavour: contextvars.ContextVar[str] = contextvars.ContextVar("flavour", default="plain")
 
@@ -21,13 +22,14 @@ async def where() -> tuple[int, asyncio.AbstractEventLoop, str]:
     return threading.get_ident(), asyncio.get_running_loop(), flavour.get()
 
 
-def test_without_a_running_loop_it_runs_here() -> None:
+def test_without_a_running_loop_it_runs_on_the_kits_loop_which_lives_on() -> None:
     ident, loop, _ = run_sync(where)
-    assert ident == threading.get_ident()
-    assert loop.is_closed()
+    again, same, _ = run_sync(where)
+    assert ident != threading.get_ident() and again == ident
+    assert same is loop and not loop.is_closed() and loop.is_running()
 
 
-async def test_inside_a_running_loop_it_runs_on_a_private_loop() -> None:
+async def test_inside_a_running_loop_it_runs_on_the_kits_loop() -> None:
     outer = asyncio.get_running_loop()
     token = flavour.set("notebook")
     try:
@@ -35,9 +37,25 @@ async def test_inside_a_running_loop_it_runs_on_a_private_loop() -> None:
     finally:
         flavour.reset(token)
     assert ident != threading.get_ident()
-    assert loop is not outer
-    assert loop.is_closed()
-    assert seen == "notebook"  # context variables are copied to the worker
+    assert loop is not outer and loop is run_sync(where)[1]
+    assert seen == "notebook"  # context variables are copied to the coroutine
+
+
+def test_callers_in_many_threads_run_at_once() -> None:
+    both_running = asyncio.Barrier(2) if hasattr(asyncio, "Barrier") else None
+    assert both_running is not None
+
+    async def meet() -> int:
+        await asyncio.wait_for(both_running.wait(), 10)  # only if both are on the loop together
+        return 1
+
+    results: list[int] = []
+    threads = [threading.Thread(target=lambda: results.append(run_sync(meet))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [1, 1]
 
 
 async def test_errors_come_back_to_the_caller() -> None:
@@ -62,7 +80,7 @@ async def test_nested_calls() -> None:
         return 41
 
     async def outer() -> int:
-        # inside the worker's loop, a loop is running again: another worker
+        # on the kit's own loop thread, which cannot wait for itself: a worker with a loop of its own
         return run_sync(inner) + 1
 
     assert run_sync(outer) == 42
@@ -107,7 +125,7 @@ def test_with_nest_asyncio_applied_no_loop_is_left_open(patcher: str) -> None:
     pytest.importorskip(patcher)
     code = f"""
 import asyncio, gc, {patcher} as nest_asyncio
-from eternaltwin._sync import run_sync
+from eternaltwin._blocking import run_sync
 
 async def inner():
     await asyncio.sleep(0)
