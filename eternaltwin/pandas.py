@@ -1044,11 +1044,7 @@ def dinoz_frame(
     client = connections.get_connection(using)
 
     async def fetch() -> pd.DataFrame:
-        twin = _async_twin(client)
-        try:
-            return await _fetch_dinoz(twin, accounts, owners, concurrency, progress)
-        finally:
-            await twin.aclose()
+        return await _fetch_dinoz(client.async_twin(), accounts, owners, concurrency, progress)
 
     return run_sync(fetch)
 
@@ -1060,7 +1056,7 @@ async def adinoz_frame(
     client of ``async_connections``."""
     _bulk.check_options(None, concurrency)
     accounts, owners = _dinoparc_accounts(users)
-    client = async_connections.get_connection(using)
+    client = async_connections.get_connection(using).bulk_client()
     return await _fetch_dinoz(client, accounts, owners, concurrency, progress)
 
 
