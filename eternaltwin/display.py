@@ -644,11 +644,16 @@ def _natural(key: str) -> tuple[int, str]:
 
 
 def _dinoz_refs(refs: Sequence[DinoparcDinozRef]) -> _Table:
-    rows = tuple(
-        (_Cell(str(n), "num"), _cell(ref.id, "mono"), _cell(ref.name)) for n, ref in enumerate(refs, 1)
-    )
+    """The dinoz an account lists: their ids, and names where the server sent them (eternaltwin.org
+    does not: ``%eternaltwin dinoz SERVER ID`` shows one)."""
+    named = any(ref.name for ref in refs)
+    rows = [
+        (_Cell(str(n), "num"), _cell(ref.id, "mono"), *((_cell(ref.name),) if named else ()))
+        for n, ref in enumerate(refs, 1)
+    ]
     shown, gap = _elide(rows, "dinoz")
-    return _Table(("#", "id", "name"), shown, empty="none archived", gap=gap)
+    headers = ("#", "id", "name") if named else ("#", "id")
+    return _Table(headers, shown, empty="none archived", gap=gap)
 
 
 def _dinoz_ref(ref: DinoparcDinozRef) -> _Card:

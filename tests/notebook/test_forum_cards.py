@@ -334,7 +334,9 @@ def test_dinoparc_account_lists_its_dinoz(nb_connected: InteractiveShell) -> Non
     account = connections.get_connection().archive.dinoparc_user("en.dinoparc.com", "58")
     assert isinstance(account, DinoparcUser) and account.dinoz
     plain, _ = _check(formatted(nb_connected, account))
-    assert f"  dinoz ({len(account.dinoz)}):" in plain
+    lines = plain.splitlines()
+    index = lines.index(f"  dinoz ({len(account.dinoz)}):")
+    assert lines[index + 1].split() == ["#", "id"]  # eternaltwin.org's references carry no name
     for n, ref in enumerate(account.dinoz, 1):
         assert any(line.split()[:2] == [str(n), ref.id] for line in plain.splitlines())
     assert re.search(r"inventory +\d[\d,]* items of \d+ kinds", plain)
@@ -380,3 +382,17 @@ def test_cards_make_no_http_call(nb_connected: InteractiveShell, monkeypatch: py
     monkeypatch.setattr(httpx.Client, "send", refuse)
     for obj in objects:
         assert "text/html" in formatted(nb_connected, obj), type(obj)
+
+
+def test_dinoz_names_when_the_server_sends_them(nb_shell: InteractiveShell) -> None:
+    refs = [{"type": "DinoparcDinoz", "id": "581", "name": "Rex"}, {"type": "DinoparcDinoz", "id": "582"}]
+    account = DinoparcUser.from_json(
+        {"type": "DinoparcUser", "server": "en.dinoparc.com", "id": "58", "dinoz": _snapshot(refs)}
+    )
+    lines = _check(formatted(nb_shell, account))[0].splitlines()
+    index = lines.index("  dinoz (2):")
+    assert [line.split() for line in lines[index + 1 : index + 4]] == [
+        ["#", "id", "name"],
+        ["1", "581", "Rex"],
+        ["2", "582", "—"],
+    ]

@@ -184,3 +184,21 @@ def test_dinoz_from_a_server_that_breaks_its_shape(nb_shell: InteractiveShell) -
     connections.configure(default={"url": "http://archive.test", "transport": httpx.MockTransport(handler)})
     shown = failing(nb_shell, "%eternaltwin dinoz en.dinoparc.com 581")
     assert "Expected a DinoparcDinoz" in shown and "got a DinoparcUser" in shown
+
+
+def test_dinoz_from_the_sandbox(nb_connected: InteractiveShell, sandbox: Any) -> None:
+    account = connections.get_connection().archive.dinoparc_user("en.dinoparc.com", "58")
+    ref = account.dinoz[0]
+    shown = magic(nb_connected, f"dinoz en.dinoparc.com {ref.id}")
+    dinoz = shown.value
+    assert isinstance(dinoz, DinoparcDinoz) and dinoz.ref.id == ref.id
+    raw = httpx.get(f"{sandbox.url}/api/v1/archive/dinoparc/en.dinoparc.com/dinoz/{ref.id}").json()
+    name, level = raw["name"]["latest"]["value"], raw["level"]["latest"]["value"]
+    race = raw["race"]["latest"]["value"]
+    plain = shown.result["text/plain"]
+    assert plain.splitlines()[0].startswith(f"Dinoparc dinoz: {name}  [{race}]")
+    assert f"level          {level}" in plain and "owner          bob (58)" in plain
+    skills = raw["skills"]["latest"]["value"]
+    assert f"  skills ({len(skills)}):" in plain
+    shown = failing(nb_connected, "%eternaltwin dinoz en.dinoparc.com 999999")
+    assert "no dinoz 999999 on en.dinoparc.com in the archive of connection 'default'" in shown

@@ -165,9 +165,18 @@ class FakeArchive:
 # -- the expected frame, built independently --------------------------------------------------------
 
 
-def expected(users: pd.DataFrame) -> pd.DataFrame:
+def expected(
+    users: pd.DataFrame,
+    account_json: Callable[[str, str], dict[str, Any]] = FakeArchive.user,
+    dinoz_json: Callable[[str, str], dict[str, Any]] = FakeArchive.dinoz,
+) -> pd.DataFrame:
+    """The dinoz frame of ``users``, built row by row from the archive's JSON (FakeArchive's by default)."""
     rows = []
     seen = set()
+
+    def latest(data: dict[str, Any], key: str) -> Any:
+        return None if data.get(key) is None else data[key]["latest"]["value"]
+
     for _, user in users.iterrows():
         for site in DINOPARC:
             account = user[f"{site}_id"]
@@ -175,26 +184,27 @@ def expected(users: pd.DataFrame) -> pd.DataFrame:
             if pd.isna(account) or (server, account) in seen:
                 continue
             seen.add((server, account))
-            for dinoz_id in FakeArchive.dinoz_ids(account):
-                data = FakeArchive.dinoz(server, dinoz_id)
-
-                def value(key: str, data: dict[str, Any] = data) -> Any:
-                    return data[key]["latest"]["value"]
-
-                elements = value("elements")
+            for ref in latest(account_json(server, account), "dinoz") or []:
+                data = dinoz_json(ref.get("server") or server, ref["id"])
+                elements = latest(data, "elements") or dict.fromkeys(
+                    ("fire", "earth", "water", "thunder", "air")
+                )
+                skills = latest(data, "skills")
                 rows.append(
                     {
                         "user_id": user["id"],
                         "server": server,
                         "dinoparc_user_id": account,
-                        "dinoz_id": dinoz_id,
-                        **{k: value(k) for k in ("name", "race", "skin", "level", "life", "experience")},
-                        "danger": value("danger"),
-                        "location": value("location"),
-                        "in_tournament": value("in_tournament"),
+                        "dinoz_id": str(ref["id"]),
+                        **{
+                            key: latest(data, key)
+                            for key in ("name", "race", "skin", "level", "life", "experience", "danger")
+                        },
+                        "location": latest(data, "location"),
+                        "in_tournament": latest(data, "in_tournament"),
                         **elements,
-                        "skill_count": len(value("skills")),
-                        "skills": value("skills"),
+                        "skill_count": None if skills is None else len(skills),
+                        "skills": skills,
                         "archived_at": pd.Timestamp(data["archived_at"]),
                     }
                 )
@@ -463,3 +473,40 @@ def test_skills_frame(archive: ArchiveFixture, dinoparc_users: pd.DataFrame) -> 
     assert set(wide.columns) <= set(SKILLS)
     with pytest.raises(InvalidArgumentError, match="takes a dinoz frame"):
         frames.dinoz_skills_frame(dinoparc_users)
+
+
+# -- against the sandbox ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sandbox_expected(pd_sandbox: Any, users: pd.DataFrame) -> pd.DataFrame:
+    """The dinoz frame of every user of ``pd_sandbox``, read sequentially with plain httpx (the reference)."""
+    with httpx.Client(base_url=pd_sandbox.url) as http:
+
+        def get(path: str) -> dict[str, Any]:
+            reply = http.get(path)
+            reply.raise_for_status()
+            data: dict[str, Any] = reply.json()
+            return data
+
+        return expected(
+            users,
+            lambda server, account: get(f"/api/v1/archive/dinoparc/{server}/users/{account}"),
+            lambda server, dinoz_id: get(f"/api/v1/archive/dinoparc/{server}/dinoz/{dinoz_id}"),
+        )
+
+
+def test_against_the_sandbox(pd_connected: Any, users: pd.DataFrame, sandbox_expected: pd.DataFrame) -> None:
+    frame = frames.dinoz_frame(users, progress=False)
+    assert dtypes(frame) == FIXED and len(frame) > 500
+    pd.testing.assert_frame_equal(frame, sandbox_expected)
+    assert frame["race"].nunique() > 3 and frame["skill_count"].min() >= 1 and frame["level"].notna().all()
+
+
+async def test_async_against_the_sandbox(
+    pd_connected: Any, dinoparc_users: pd.DataFrame, sandbox_expected: pd.DataFrame
+) -> None:
+    some = dinoparc_users.head(25)
+    frame = await frames.adinoz_frame(some, concurrency=4, progress=False)
+    wanted = sandbox_expected[sandbox_expected["user_id"].isin(some["id"])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(frame, wanted)
