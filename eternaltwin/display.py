@@ -201,6 +201,8 @@ def format_countdown(seconds: float | None) -> str:
     'expired 3 min ago'
     >>> format_countdown(0)
     'expired'
+    >>> format_countdown(1_000_000_000)
+    'expires in 32 years'
     """
     if seconds is None:
         return "no expiry"
@@ -222,6 +224,8 @@ def _duration(seconds: float) -> str:
     if hours < 24:
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     days, hours = divmod(hours, 24)
+    if days >= 730:  # eternaltwin.org's tokens last 1,000,000,000 s: "31 years" says it better than days
+        return f"{round(days / 365.25)} years"
     return f"{days} d {hours} h" if hours else f"{days} d"
 
 
@@ -1016,9 +1020,19 @@ def _window(offset: int, shown: int, count: int) -> str:
     return "0 of 0"
 
 
+#: What each :attr:`~eternaltwin.tokens.Token.kind` means for the person holding the token.
+_TOKEN_KINDS = {
+    "refreshable": "refreshable: the kit renews it with its refresh token",
+    "long-lived": "long-lived: no refresh token, and none needed",
+    "short-lived": "short-lived: no refresh token, log in again once it expires",
+}
+
+
 def _token(token: Token) -> _Card:
+    kind = token.kind
     fields = (
         ("type", _cell(token.token_type)),
+        ("kind", _Cell(_TOKEN_KINDS.get(kind, kind))),
         ("expires", _Cell(format_countdown(token.seconds_left))),
         ("expires at", _when(token.expiration)),
         ("access token", _Cell(mask(token.access_token), "mono")),

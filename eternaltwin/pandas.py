@@ -50,7 +50,7 @@ from eternaltwin import _bulk
 from eternaltwin._blocking import run_sync
 from eternaltwin.clients import _calls
 from eternaltwin.connections import async_connections, connections
-from eternaltwin.exceptions import InvalidArgumentError, PageFetchError
+from eternaltwin.exceptions import InvalidArgumentError, PageFetchError, UnexpectedResponseError, warn
 from eternaltwin.forum import ForumSection, ForumThread, ListingRecords
 from eternaltwin.users import GAME_SITES, LinkedAccount, SearchPage, User
 
@@ -249,18 +249,19 @@ class _Columns:
         # links key -> [(row, remote id, remote name), ...]
         self.remotes: dict[str, list[tuple[int, str | None, str | None]]] = {site: [] for site in _SITES}
 
-    def add(self, items: Iterable[Any]) -> None:
-        """Append the users of ``items`` (see :func:`users_frame` for what an item may be)."""
+    def add(self, items: Iterable[Any], *, inside_reply: bool = False) -> None:
+        """Append the users of ``items`` (see :func:`users_frame` for what an item may be); ``inside_reply``:
+        they are the items of a search reply, where another reply would be an error."""
         ids, remotes = self.ids, self.remotes
         add_id, add_name, add_created = ids.append, self.names.append, self.created.append
         add_deleted, add_admin = self.deleted.append, self.admins.append
         for item in items:
             if item.__class__ is not dict:
-                self._add_other(item)
+                self._add_other(item, inside_reply)
                 continue
             user_id = item.get("id")
             if user_id is None and "items" in item:  # a raw search reply
-                self._add_other(item)
+                self._add_other(item, inside_reply)
                 continue
             add_id(user_id if user_id.__class__ is str else _text(user_id))
             name = item.get("display_name")
@@ -310,7 +311,7 @@ class _Columns:
                 rows = [(row + shift, remote_id, name) for row, remote_id, name in linked]
                 self.remotes.setdefault(site, []).extend(rows)
 
-    def _add_other(self, item: Any) -> None:
+    def _add_other(self, item: Any, inside_reply: bool) -> None:
         if isinstance(item, User):
             self._add_user(item)
         elif isinstance(item, SearchPage):
@@ -318,11 +319,17 @@ class _Columns:
         elif isinstance(item, Mapping):
             inner = item.get("items")
             if item.get("id") is None and isinstance(inner, list):
-                self.add(inner)
+                if inside_reply:  # (a reply inside a reply: hostile data, which must not recurse)
+                    raise UnexpectedResponseError("A search reply's items hold another reply, not users.")
+                self.add(inner, inside_reply=True)
             else:
-                self.add([dict(item)])
+                self.add([dict(item)], inside_reply=inside_reply)
+        elif inside_reply:
+            raise UnexpectedResponseError(
+                f"A search reply's items hold a {type(item).__name__}, not user objects."
+            )
         else:
-            raise TypeError(
+            raise InvalidArgumentError(
                 f"users_frame() takes Users, SearchPages or user JSON objects, not {type(item).__name__}."
             )
 
@@ -366,8 +373,19 @@ def _extra_prefix(site: str) -> str:
 
 
 def _datetimes(values: list[Any]) -> Any:
-    stamps = pd.to_datetime(values, utc=True, format="ISO8601", errors="coerce")
-    return pd.DatetimeIndex(stamps).as_unit("ns").array
+    """The timestamps as ``datetime64[ns, UTC]``; NaT for what is missing or not a timestamp, and, with a
+    warning, for a timestamp outside the nanosecond range (before 1677 or after 2262)."""
+    stamps = pd.DatetimeIndex(pd.to_datetime(values, utc=True, format="ISO8601", errors="coerce"))
+    try:
+        return stamps.as_unit("ns").array
+    except (pd.errors.OutOfBoundsDatetime, OverflowError):
+        low, high = (pd.Timestamp(bound).tz_localize("UTC") for bound in (pd.Timestamp.min, pd.Timestamp.max))
+        outside = (stamps < low) | (stamps > high)
+        warn(
+            f"{int(outside.sum())} timestamp(s) outside what a datetime64[ns] column holds (1677-2262) "
+            "became NaT; the users' raw records keep them."
+        )
+        return pd.DatetimeIndex(stamps.where(~outside)).as_unit("ns").array
 
 
 def _sparse_strings(size: int, rows: list[int], values: list[str | None]) -> Any:
@@ -1068,10 +1086,7 @@ def _dinoparc_accounts(users: Any) -> tuple[list[tuple[str, str]], list[str | No
                 f"users must be a users frame (eternaltwin.pandas.users_frame, User.search_frame) or "
                 f"Users, not {type(users).__name__}."
             )
-        try:
-            users = users_frame(users)
-        except TypeError as error:
-            raise InvalidArgumentError(f"users: {error}") from None
+        users = users_frame(users)  # InvalidArgumentError for an item that is not a user
     needed = ["id", *(f"{site}_id" for site in _DINOPARC_SITES)]
     missing = [name for name in needed if name not in users.columns]
     if missing:
@@ -1113,12 +1128,13 @@ async def _fetch_dinoz(
             skills = None if dinoz.skills is None else dict(dinoz.skills)
             columns["skill_count"].append(None if skills is None else len(skills))
             columns["skills"].append(skills)
-            columns["archived_at"].append(dinoz.archived_at)
+            archived = dinoz.archived_at
+            columns["archived_at"].append(None if archived is None else archived.isoformat())
     data: dict[str, Any] = {}
     for name, dtype in DINOZ_COLUMNS.items():
         values = columns[name]
         if dtype is _DATETIME:
-            data[name] = pd.DatetimeIndex(pd.to_datetime(values, utc=True)).as_unit("ns").array
+            data[name] = _datetimes(values)
         elif name == "skills":
             cells = np.empty(len(values), dtype=object)
             cells[:] = values

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import inspect
+import threading
 import time
+import weakref
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,6 +15,8 @@ from eternaltwin._repr import RichRepr
 from eternaltwin._secrets import mask
 
 __all__ = ["EXPIRATION_LEEWAY", "LONG_LIVED_SECONDS", "Token"]
+
+_HOOKS_LOCK = threading.Lock()
 
 #: Seconds taken off ``expires_in`` so that a token is renewed before the server would refuse it.
 EXPIRATION_LEEWAY = 60
@@ -47,10 +54,11 @@ class Token(RichRepr):
     The access and refresh tokens are secrets: they never appear in ``repr`` or in displays.
 
     A token is renewed in place (a refresh updates its access token, expiry and refresh token), so it
-    compares and hashes by identity: a token in a set or a dict key stays findable after a refresh.
+    compares and hashes by identity: a token in a set or a dict key stays findable after a refresh, and
+    :meth:`on_renewal` tells whoever keeps it (the login widget's "remember me" saves the new refresh token).
     """
 
-    __slots__ = ("access_token", "expiration", "expires_in", "refresh_token", "token_type")
+    __slots__ = ("_renewal_hooks", "access_token", "expiration", "expires_in", "refresh_token", "token_type")
 
     def __init__(
         self,
@@ -67,6 +75,7 @@ class Token(RichRepr):
         self.expiration: float | None = (
             None if expires_in is None else time.time() + expires_in - EXPIRATION_LEEWAY
         )
+        self._renewal_hooks: list[weakref.WeakMethod[Callable[[Token], Any]] | Callable[[Token], Any]] = []
 
     @classmethod
     def from_json(cls, data: Any) -> Token:
@@ -90,6 +99,43 @@ class Token(RichRepr):
             token_type=require_str(obj, "token_type", what),
             refresh_token=optional_str(obj, "refresh_token", what) or None,
         )
+
+    def on_renewal(self, callback: Callable[[Token], Any]) -> Callable[[], None]:
+        """Call ``callback(token)`` after each renewal of this token in place (a refresh, automatic or
+        not), in the thread that renewed it.
+
+        Parameters
+        ----------
+        callback : callable
+            A bound method is held weakly (it does not keep its object alive); any other callable strongly.
+            It must not raise: an error of its own is swallowed, so that it never breaks the refresh.
+
+        Returns
+        -------
+        callable
+            Stops the calls.
+        """
+        hook: weakref.WeakMethod[Callable[[Token], Any]] | Callable[[Token], Any] = (
+            weakref.WeakMethod(callback) if inspect.ismethod(callback) else callback
+        )
+        with _HOOKS_LOCK:
+            self._renewal_hooks.append(hook)
+
+        def stop() -> None:
+            with _HOOKS_LOCK, contextlib.suppress(ValueError):
+                self._renewal_hooks.remove(hook)
+
+        return stop
+
+    def _renewed(self) -> None:
+        """Tell the :meth:`on_renewal` callbacks that this token was just renewed in place."""
+        with _HOOKS_LOCK:
+            hooks = list(self._renewal_hooks)
+        for hook in hooks:
+            callback = hook() if isinstance(hook, weakref.WeakMethod) else hook
+            if callback is not None:
+                with contextlib.suppress(Exception):
+                    callback(self)
 
     def has_expired(self) -> bool:
         """Whether the token is past its expiration (leeway included); never, for a token without one."""

@@ -344,6 +344,7 @@ def update_token(target: Token, fresh: Token) -> Token:
     target.expiration = fresh.expiration
     if fresh.refresh_token:
         target.refresh_token = fresh.refresh_token
+    target._renewed()
     return target
 
 

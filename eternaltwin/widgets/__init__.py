@@ -1,6 +1,6 @@
 """Notebook widgets: choose the active connection, and log in with Eternaltwin.
 
-``import eternaltwin.widgets`` loads ipywidgets (``import eternaltwin`` does not)::
+::
 
     from eternaltwin.widgets import panel
     panel()          # the picker and the login widget together (what ``%eternaltwin login`` shows)
@@ -10,72 +10,59 @@
 - :class:`LoginWidget`: the "Log in with Eternaltwin" button (OAuth authorization code), finishing the
   login by itself when the ``redirect_uri`` is a loopback address, else through a paste box.
 - :func:`panel`: both, wired together.
+- :class:`LoginSession`: the login widget's logic (state machine, callback server, remembered logins),
+  usable without any widget.
+
+The widgets load ipywidgets when one of them is first imported (``import eternaltwin`` never does; nor
+does ``import eternaltwin.widgets`` alone). Their logic does not need it: the login's state machine and
+remembered logins (:mod:`~eternaltwin.widgets._session`), the loopback callback server
+(:mod:`~eternaltwin.widgets._callback`), the login cache (:mod:`~eternaltwin.widgets._token_cache`) and
+the registry watch (:mod:`~eternaltwin.widgets._registry`) import no ipywidgets.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-import ipywidgets as widgets
+if TYPE_CHECKING:
+    from eternaltwin.widgets._login import LoginWidget
+    from eternaltwin.widgets._panel import LoginPanel, panel
+    from eternaltwin.widgets._picker import AliasPicker
+    from eternaltwin.widgets._session import LoginSession
 
-from eternaltwin.widgets._login import LoginWidget
-from eternaltwin.widgets._picker import AliasPicker
+__all__ = ["AliasPicker", "LoginPanel", "LoginSession", "LoginWidget", "panel"]
 
-__all__ = ["AliasPicker", "LoginPanel", "LoginWidget", "panel"]
+#: Where each public name lives (each of those modules but ``_session`` imports ipywidgets).
+_HOMES = {
+    "AliasPicker": "_picker",
+    "LoginPanel": "_panel",
+    "LoginSession": "_session",
+    "LoginWidget": "_login",
+    "panel": "_panel",
+}
 
-
-class LoginPanel(widgets.VBox):  # type: ignore[misc]
-    """An :class:`AliasPicker` above a :class:`LoginWidget` that follows the picked alias.
-
-    Parameters
-    ----------
-    **login_options
-        Passed to :class:`LoginWidget` (``remember``, ``open_tab``, ``state_expiration``...).
-
-    Attributes
-    ----------
-    picker : AliasPicker
-    login : LoginWidget
-    """
-
-    def __init__(self, **login_options: Any) -> None:
-        self.picker = AliasPicker()
-        self.login = LoginWidget(None, **login_options)
-        self.picker.observe(lambda _: self.login.refresh(), names="alias")
-        self.login.on_login.append(lambda _: self.picker.refresh())
-        self.login.on_logout.append(lambda _: self.picker.refresh())
-        title = widgets.HTML("<b>Eternaltwin</b>")
-        super().__init__(
-            [title, self.picker, self.login],
-            layout=widgets.Layout(
-                border="1px solid var(--jp-border-color2, #d0d7de)",
-                padding="6px 10px",
-                width="fit-content",
-                min_width="28em",
-            ),
-        )
-        self.add_class("eternaltwin-panel")
-        self._title = title
-
-    def close(self) -> None:
-        """Close the picker, the login widget and the panel."""
-        self.picker.close()
-        self.login.close()
-        self._title.close()
-        super().close()
+#: The packages the widgets need, from the ``kernel`` extra.
+_NEEDED = ("ipywidgets", "traitlets")
 
 
-def panel(**login_options: Any) -> LoginPanel:
-    """The connection picker and the login widget together (on the global registries).
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'eternaltwin.widgets' has no attribute {name!r}")
+    try:
+        module = importlib.import_module(f"eternaltwin.widgets.{home}")
+    except ModuleNotFoundError as error:
+        if error.name not in _NEEDED:
+            raise
+        raise ImportError(
+            f"eternaltwin.widgets.{name} needs {error.name}, which is not installed: "
+            "pip install 'eternaltwin-kit[kernel]'"
+        ) from error
+    value = getattr(module, name)
+    globals()[name] = value
+    return value
 
-    Parameters
-    ----------
-    **login_options
-        Passed to :class:`LoginWidget`.
 
-    Returns
-    -------
-    LoginPanel
-        A VBox; display it (it is the last expression of a cell, or ``display(panel())``).
-    """
-    return LoginPanel(**login_options)
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOMES})

@@ -18,6 +18,7 @@ from eternaltwin.exceptions import (
     NotAuthenticatedError,
     NotFoundError,
     UnauthorizedError,
+    ValidationError,
 )
 from eternaltwin.sandbox import Sandbox
 from eternaltwin.tokens import Token
@@ -236,3 +237,10 @@ async def test_concurrent_calls_with_one_expired_token(connected: Sandbox, autho
     results = await asyncio.gather(*(User.ame() for _ in range(4)))
     assert {result.identifier for result in results} == {user.identifier}
     assert not user.token.has_expired()
+
+
+async def test_a_search_limit_above_a_page_says_the_maximum(connected: Sandbox, api: Any) -> None:
+    with pytest.raises(ValidationError, match=r"limit=500: a search page holds at most 100 users") as caught:
+        await resolve(api("search")(limit=500))
+    assert caught.value.code == "InvalidQueryParameters"
+    assert "iter_search" in str(caught.value)

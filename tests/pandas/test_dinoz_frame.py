@@ -18,7 +18,13 @@ import pytest
 
 from eternaltwin import pandas as frames
 from eternaltwin.connections import async_connections, connections
-from eternaltwin.exceptions import ArchiveFetchError, InvalidArgumentError, NotFoundError, ServerError
+from eternaltwin.exceptions import (
+    ArchiveFetchError,
+    EternaltwinWarning,
+    InvalidArgumentError,
+    NotFoundError,
+    ServerError,
+)
 from eternaltwin.users import GAME_SITES, User
 
 FAKE_URL = "http://archive.test"
@@ -421,7 +427,7 @@ async def test_no_account_gives_an_empty_typed_frame(archive: ArchiveFixture, us
         (42, "not int"),
         ("alice", "not str"),
         ({"id": "x"}, "not dict"),
-        ([3], "users: users_frame() takes Users, SearchPages or user JSON objects, not int."),
+        ([3], "users_frame() takes Users, SearchPages or user JSON objects, not int."),
         (pd.DataFrame({"id": ["x"]}), "without the column(s) dinoparc_com_id, en_dinoparc_com_id"),
     ],
 )
@@ -510,3 +516,18 @@ async def test_async_against_the_sandbox(
     frame = await frames.adinoz_frame(some, concurrency=4, progress=False)
     wanted = sandbox_expected[sandbox_expected["user_id"].isin(some["id"])].reset_index(drop=True)
     pd.testing.assert_frame_equal(frame, wanted)
+
+
+def test_a_time_beyond_pandas_range_is_missing_with_a_warning(
+    archive: ArchiveFixture, dinoparc_users: pd.DataFrame
+) -> None:
+    server, configure = archive
+    configure()
+
+    def rewrite(kind: str, where: str, item: str, reply: dict[str, Any]) -> dict[str, Any]:
+        return {**reply, "archived_at": "3021-03-04T05:06:07.000Z"} if kind == "dinoz" else reply
+
+    server.rewrite = rewrite
+    with pytest.warns(EternaltwinWarning, match="outside what a datetime64"):
+        frame = frames.dinoz_frame(dinoparc_users.head(5), progress=False)
+    assert dtypes(frame) == FIXED and len(frame) > 0 and frame["archived_at"].isna().all()

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from eternaltwin.exceptions import EternaltwinWarning, InvalidArgumentError, UnexpectedResponseError
 from eternaltwin.pandas import USER_COLUMNS, users_frame
 from eternaltwin.users import GAME_SITES, LinkedAccount, SearchPage, User
 
@@ -233,8 +234,40 @@ def test_ids_stay_strings() -> None:
 
 
 def test_items_of_another_type_are_refused() -> None:
-    with pytest.raises(TypeError, match="not str"):
+    with pytest.raises(InvalidArgumentError, match="not str"):
         users_frame(["3f1c2a58"])
+
+
+@pytest.mark.parametrize(
+    ("reply", "said"),
+    [
+        ({"count": 1, "items": [None]}, "hold a NoneType"),
+        ({"count": 1, "items": ["x"]}, "hold a str"),
+        ({"count": 1, "items": [{"count": 1, "items": [{"count": 1, "items": []}]}]}, "another reply"),
+    ],
+)
+def test_hostile_replies_are_unexpected_responses_not_type_or_recursion_errors(
+    reply: dict[str, Any], said: str
+) -> None:
+    with pytest.raises(UnexpectedResponseError, match=said):
+        users_frame([reply])
+    deep: Any = {"count": 1, "items": []}
+    for _ in range(3000):
+        deep = {"count": 1, "items": [deep]}
+    with pytest.raises(UnexpectedResponseError, match="another reply"):
+        users_frame([deep])
+
+
+def test_a_date_outside_pandas_range_is_nat_with_a_warning() -> None:
+    records = [
+        {"id": "a", "created_at": "1600-01-01T00:00:00Z"},
+        {"id": "b", "created_at": "2021-05-06T07:08:09.123Z"},
+        {"id": "c", "created_at": "9999-12-31T23:59:59Z"},
+    ]
+    with pytest.warns(EternaltwinWarning, match=r"2 timestamp\(s\) outside"):
+        frame = users_frame(records)
+    assert frame["created_at"].isna().tolist() == [True, False, True]
+    assert frame["created_at"].dtype == pd.DatetimeTZDtype(unit="ns", tz="UTC")
 
 
 def test_many_users_in_order() -> None:

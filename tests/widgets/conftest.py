@@ -14,10 +14,10 @@ import httpx
 import pytest
 
 from eternaltwin import connections as connections_module
-from eternaltwin._callback import CallbackServer
 from eternaltwin._hub import free_port
 from eternaltwin.sandbox import DemoUser, Sandbox
-from eternaltwin.widgets import _login
+from eternaltwin.widgets import _session
+from eternaltwin.widgets._callback import CallbackServer
 
 PASTE_REDIRECT = "https://example.invalid/cb"
 
@@ -42,6 +42,28 @@ def w_paste_sandbox() -> Iterator[Sandbox]:
     """A sandbox whose demo app redirects to a non-loopback address (never contacted): paste mode; with
     refresh tokens, like ``w_sandbox``."""
     with Sandbox(redirect_uri=PASTE_REDIRECT, refresh_tokens=True) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(scope="session")
+def w_real_sandbox() -> Iterator[Sandbox]:
+    """A sandbox with eternaltwin.org's token habits (its defaults): access tokens of 1,000,000,000 s, no
+    refresh token, no refresh grant; paste mode."""
+    with Sandbox(redirect_uri=PASTE_REDIRECT) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(scope="session")
+def w_short_sandbox() -> Iterator[Sandbox]:
+    """A sandbox issuing access tokens of 10 minutes and no refresh token; paste mode."""
+    with Sandbox(redirect_uri=PASTE_REDIRECT, token_lifetime=600) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(scope="session")
+def w_2021_sandbox() -> Iterator[Sandbox]:
+    """A sandbox answering as the 2021 server does (a plain-text 500 for an unknown token); paste mode."""
+    with Sandbox(redirect_uri=PASTE_REDIRECT, habits="2021") as sandbox:
         yield sandbox
 
 
@@ -154,7 +176,7 @@ class ManualClock:
     on_timeouts: list[Callable[[], None]] = field(default_factory=list)
 
     def timer(self, seconds: float, function: Callable[[], None]) -> ManualTimer:
-        """The :data:`~eternaltwin._callback.TimerFactory` to give a server."""
+        """The :data:`~eternaltwin.widgets._callback.TimerFactory` to give a server."""
         timer = ManualTimer(self, seconds, function)
         self.timers.append(timer)
         return timer
@@ -170,7 +192,7 @@ class ManualClock:
 
 @pytest.fixture
 def w_clock(monkeypatch: pytest.MonkeyPatch) -> ManualClock:
-    """The login widget's callback servers get their lifetime timers from a :class:`ManualClock`."""
+    """The login sessions' callback servers get their lifetime timers from a :class:`ManualClock`."""
     clock = ManualClock()
 
     class ClockedServer(CallbackServer):
@@ -180,5 +202,5 @@ def w_clock(monkeypatch: pytest.MonkeyPatch) -> ManualClock:
                 clock.on_timeouts.append(kwargs["on_timeout"])
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(_login, "CallbackServer", ClockedServer)
+    monkeypatch.setattr(_session, "CallbackServer", ClockedServer)
     return clock

@@ -23,7 +23,7 @@ from eternaltwin.exceptions import (
 )
 from eternaltwin.sandbox import Sandbox
 from eternaltwin.users import User
-from eternaltwin.widgets import LoginWidget, _login
+from eternaltwin.widgets import LoginWidget, _session
 from eternaltwin.widgets._registry import WATCH
 
 from .conftest import PASTE_REDIRECT, Browser, ManualClock
@@ -121,19 +121,50 @@ def test_button_click_starts_and_opens_a_tab(w_browser: Browser) -> None:
     assert widget._opener.outputs == ()
 
 
-def test_wrong_state_on_the_callback_is_refused(w_browser: Browser) -> None:
+def test_requests_of_other_pages_leave_the_login_pending(w_browser: Browser, w_callback_port: int) -> None:
+    # Any page the person has open can make their browser request the callback (an <img> will do): only
+    # the pending login's redirect reaches the login; the rest gets an error page and changes nothing.
     widget = LoginWidget()
     other = LoginWidget(watch=False)
     url = widget.start()
     stranger_state = parse_qs(urlsplit(other.start()).query)["state"][0]
     other.cancel()
-
     location = w_browser.authorize(url)
-    page = httpx.get(_replace_query(location, state=stranger_state), timeout=10)
+    callback = f"http://127.0.0.1:{w_callback_port}/callback"
 
-    assert page.status_code == 400
-    assert "Login failed" in page.text
-    assert "does not match" in page.text
+    strays = [
+        _replace_query(location, state=stranger_state),  # a valid state, of another login
+        f"{callback}?code=whatever",
+        callback,
+        f"{callback}?error=access_denied&state=nope",
+    ]
+    for stray in strays:
+        page = httpx.get(stray, timeout=10)
+        assert page.status_code == 400, stray
+        assert "Not this login" in page.text and "still waiting" in page.text
+    page = httpx.get(location, headers={"Host": "evil.example"}, timeout=10)  # DNS rebinding
+    assert page.status_code == 400 and "Wrong address" in page.text
+    assert httpx.get(f"http://127.0.0.1:{w_callback_port}/favicon.ico", timeout=10).status_code == 404
+
+    assert widget.mode == "loopback"
+    assert widget.status.startswith("Waiting for you to log in")
+    assert widget.user is None and connections_module.connections["loop"].user is None
+    page = httpx.get(location, timeout=10)  # the genuine redirect, after all that
+    assert page.status_code == 200 and "Logged in as Alice" in page.text
+    assert widget.status == "Logged in as Alice"
+
+
+def test_wrong_state_pasted_is_refused(w_browser: Browser) -> None:
+    widget = LoginWidget()
+    other = LoginWidget(watch=False)
+    url = widget.start()
+    stranger_state = parse_qs(urlsplit(other.start()).query)["state"][0]
+    other.cancel()
+    location = w_browser.authorize(url)
+
+    with pytest.raises(InvalidStateError, match="does not match"):
+        widget.complete(_replace_query(location, state=stranger_state))
+
     assert widget.status_kind == "error"
     assert widget.status.startswith("Login failed: ")
     assert widget.user is None
@@ -175,7 +206,7 @@ def test_a_redirect_after_the_state_expired_gets_the_state_checks_answer(
     widget = LoginWidget(state_expiration=0)
     widget.start()
     (timer,) = w_clock.timers
-    assert timer.seconds == 0 + _login.CALLBACK_GRACE  # its own, generous bound
+    assert timer.seconds == 0 + _session.CALLBACK_GRACE  # its own, generous bound
     w_clock.advance(60)  # a minute on the server's clock: its lifetime is far from over (the state's is)
 
     page = w_browser.follow(widget.authorization_url)  # the browser lands on the callback server

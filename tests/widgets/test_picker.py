@@ -197,12 +197,43 @@ def test_widget_callbacks_never_break_the_watch() -> None:
 
 
 def test_import_eternaltwin_does_not_load_ipywidgets() -> None:
+    # The kit, and the widgets' logic (the login session, callback server, login cache, registry watch),
+    # load no ipywidgets: only the widgets themselves do.
     code = (
         "import sys, eternaltwin, eternaltwin.connections, eternaltwin.users, eternaltwin._hub, "
-        "eternaltwin._callback, eternaltwin._token_cache\n"
+        "eternaltwin.widgets, eternaltwin.widgets._session, eternaltwin.widgets._callback, "
+        "eternaltwin.widgets._token_cache, eternaltwin.widgets._registry\n"
+        "from eternaltwin.widgets import LoginSession\n"
         "assert 'ipywidgets' not in sys.modules, 'eternaltwin loaded ipywidgets'\n"
-        "import eternaltwin.widgets\n"
+        "assert 'traitlets' not in sys.modules, 'eternaltwin loaded traitlets'\n"
+        "from eternaltwin.widgets import LoginWidget\n"
         "assert 'ipywidgets' in sys.modules\n"
+        "from eternaltwin.widgets import panel, AliasPicker, LoginPanel\n"
+        "import eternaltwin.widgets as w\n"
+        "assert set(w.__all__) <= set(dir(w)) and all(hasattr(w, name) for name in w.__all__)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_missing_ipywidgets_names_the_extra() -> None:
+    code = (
+        "import sys\n"
+        "sys.modules['ipywidgets'] = None  # as if not installed\n"
+        "import eternaltwin.widgets\n"
+        "try:\n"
+        "    from eternaltwin.widgets import LoginWidget\n"
+        "except ImportError as error:\n"
+        "    print(error)\n"
+        "try:\n"
+        "    eternaltwin.widgets.nope\n"
+        "except AttributeError as error:\n"
+        "    print(error)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "eternaltwin.widgets.LoginWidget needs ipywidgets, which is not installed: "
+        "pip install 'eternaltwin-kit[kernel]'",
+        "module 'eternaltwin.widgets' has no attribute 'nope'",
+    ]
