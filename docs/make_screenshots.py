@@ -6,7 +6,8 @@ What it does, all offline:
 
 1. writes a small notebook in a temporary folder: ``%load_ext eternaltwin``, ``%et sandbox`` (a local
    sandbox started in the kernel), then the connection table, a user search, a user card, a search page,
-   a token, an OAuth state, a server error, and a magic error;
+   an archived Hammerfest account, the forum's sections, a thread with its posts, a Dinoparc account and
+   one of its dinoz, a token, an OAuth state, a server error, and a magic error;
 2. executes it with nbclient (a real ipykernel) and exports it to HTML with nbconvert's ``lab`` template,
    light theme (and dark with ``--dark``);
 3. renders the HTML in headless Chromium (Debian's ``/usr/bin/chromium`` through Playwright) and saves a
@@ -44,6 +45,13 @@ CELLS: list[tuple[str, list[str]]] = [
         "connections['sandbox'].archive.hammerfest_user('hammerfest.fr', '127')",
         [],
     ),
+    ("%et forum", []),
+    ("%et forum en_welcome --limit 3", []),
+    (
+        "bob_dinoparc = connections['sandbox'].archive.dinoparc_user('en.dinoparc.com', '58')\nbob_dinoparc",
+        [],
+    ),
+    ("%et dinoz en.dinoparc.com {bob_dinoparc.dinoz[0].id}", []),
     (
         "from eternaltwin.tokens import Token\n\n"
         "Token(access_token='not-shown', refresh_token='not-shown', expires_in=3600, token_type='Bearer')",

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from eternaltwin.connections import Connections, configure, configure_from_env, configure_from_file
     from eternaltwin.enums import AuthorizationType
     from eternaltwin.exceptions import (
+        ArchiveFetchError,
         ConfigurationError,
         ConnectionFailed,
         EternalTwinError,
@@ -69,6 +70,7 @@ if TYPE_CHECKING:
 #: Public name -> (module, attribute), imported on first access.
 _LAZY: dict[str, tuple[str, str]] = {
     "Announcement": ("eternaltwin.forum", "Announcement"),
+    "ArchiveFetchError": ("eternaltwin.exceptions", "ArchiveFetchError"),
     "AsyncEternaltwin": ("eternaltwin.clients.asyncio.clients", "Eternaltwin"),
     "AuthorizationType": ("eternaltwin.enums", "AuthorizationType"),
     "ConfigurationError": ("eternaltwin.exceptions", "ConfigurationError"),
@@ -126,6 +128,7 @@ _LAZY: dict[str, tuple[str, str]] = {
 
 __all__ = [
     "Announcement",
+    "ArchiveFetchError",
     "AsyncEternaltwin",
     "AuthorizationType",
     "ConfigurationError",

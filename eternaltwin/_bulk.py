@@ -5,7 +5,8 @@ This layer knows no DataFrame: it hands each page's records (checked JSON) to a 
 with the page's offset, and the caller builds what it wants from them (:mod:`eternaltwin.pandas` builds
 columns). A *listing* (:class:`Listing`) is anything paged by ``offset`` and ``limit`` with a ``count``:
 a user search (:func:`fetch_search`), a forum section's threads or a thread's posts
-(:func:`fetch_listings`, many at once, sharing one bound on the requests in flight). It adds no retries
+(:func:`fetch_listings`, many at once, sharing one bound on the requests in flight). Archived Dinoparc
+accounts and their dinoz, a request each, go through :func:`fetch_dinoparc`. It adds no retries
 of its own: every request is one of the client's operations, with the client's retries, its cap on
 ``Retry-After`` and its sleep; a request that still fails ends the whole fetch with one
 :class:`~eternaltwin.exceptions.PageFetchError` (or :class:`~eternaltwin.exceptions.UserFetchError`)
@@ -29,13 +30,15 @@ What the server's ``count`` promises is checked, never trusted blindly:
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from eternaltwin.clients._calls import SEARCH_PAGE_LIMIT
-from eternaltwin.exceptions import EternalTwinError, PageFetchError, UserFetchError, warn
+from eternaltwin.exceptions import ArchiveFetchError, EternalTwinError, PageFetchError, UserFetchError, warn
 
 if TYPE_CHECKING:
+    from eternaltwin.archive import DinoparcDinoz, DinoparcUser
     from eternaltwin.clients.asyncio.clients import Eternaltwin as AsyncEternaltwin
 
 __all__ = [
@@ -47,6 +50,7 @@ __all__ = [
     "PageReply",
     "Sink",
     "check_options",
+    "fetch_dinoparc",
     "fetch_listings",
     "fetch_records",
     "fetch_search",
@@ -503,3 +507,113 @@ def _progress_bar(progress: bool | None, many: bool, total: int, label: str, uni
             raise ImportError("progress=True needs tqdm: pip install tqdm") from None
         return None
     return tqdm(total=total, desc=label, unit=unit)
+
+
+# -- archived Dinoparc accounts and their dinoz -----------------------------------------------------
+
+
+async def fetch_dinoparc(
+    client: AsyncEternaltwin,
+    accounts: Sequence[tuple[str, str]],
+    *,
+    concurrency: int = 8,
+    progress: bool | None = None,
+) -> list[tuple[DinoparcUser, list[DinoparcDinoz]]]:
+    """Every archived Dinoparc account of ``accounts`` and each of its dinoz, fetched concurrently.
+
+    ``concurrency`` workers share the work: the accounts in order, and the dinoz of each account as soon
+    as its reply has listed them (before the next accounts, so the queue stays short). A dinoz listed by
+    several accounts is fetched once.
+
+    Parameters
+    ----------
+    client : async Eternaltwin
+        Sends every request (``client.archive.dinoparc_user`` and ``.dinoparc_dinoz``, with its retries).
+    accounts : sequence of (server, account id)
+        The accounts, each once.
+    concurrency : int
+        How many requests may be in flight at once.
+    progress : bool or None
+        A ``tqdm.auto`` bar counting dinoz: None shows one for many accounts, True always, False never.
+
+    Returns
+    -------
+    list of (DinoparcUser, list of DinoparcDinoz)
+        In the order of ``accounts``, each account's dinoz in its list's order.
+
+    Raises
+    ------
+    ArchiveFetchError
+        An account or a dinoz failed for good (a 404 included: an archive that lists a dinoz it does not
+        hold is not read in part); the others are cancelled.
+    """
+    check_options(None, concurrency)
+    users: list[DinoparcUser | None] = [None] * len(accounts)
+    dinoz: dict[tuple[str, str], DinoparcDinoz] = {}
+    waiting: deque[tuple[str, str, str]] = deque()  # (server, dinoz id, owner) not asked yet
+    queued: set[tuple[str, str]] = set()
+    state = {"next account": 0, "accounts in flight": 0}
+    changed = asyncio.Condition()
+    bar = _progress_bar(progress, len(accounts) > FEW_USERS, 0, "Dinoz", "dinoz")
+
+    async def account(index: int, server: str, account_id: str) -> None:
+        try:
+            user = await client.archive.dinoparc_user(server, account_id)
+        except EternalTwinError as error:
+            raise ArchiveFetchError("Dinoparc user", server, account_id, _attempts(error), error) from error
+        users[index] = user
+        fresh = [(ref.server or server, ref.id) for ref in user.dinoz]
+        fresh = [key for key in fresh if key not in queued]
+        queued.update(fresh)
+        waiting.extend((ref_server, ref_id, f"{server}/{account_id}") for ref_server, ref_id in fresh)
+        if bar is not None and fresh:
+            bar.total = (bar.total or 0) + len(fresh)
+            bar.refresh()
+
+    async def one_dinoz(server: str, dinoz_id: str, owner: str) -> None:
+        try:
+            dinoz[server, dinoz_id] = await client.archive.dinoparc_dinoz(server, dinoz_id)
+        except EternalTwinError as error:
+            raise ArchiveFetchError(
+                "Dinoparc dinoz", server, dinoz_id, _attempts(error), error, owner
+            ) from error
+        if bar is not None:
+            bar.update(1)
+
+    def ready() -> bool:
+        return bool(waiting) or state["next account"] < len(accounts) or state["accounts in flight"] == 0
+
+    async def worker() -> None:
+        while True:
+            async with changed:
+                await changed.wait_for(ready)
+                if waiting:
+                    server, item, owner = waiting.popleft()
+                    index = -1
+                elif state["next account"] < len(accounts):
+                    index = state["next account"]
+                    state["next account"] += 1
+                    state["accounts in flight"] += 1
+                    server, item = accounts[index]
+                else:
+                    return  # nothing queued, no account left or in flight to queue more: done
+            if index < 0:
+                await one_dinoz(server, item, owner)
+                continue
+            try:
+                await account(index, server, item)
+            finally:
+                async with changed:
+                    state["accounts in flight"] -= 1
+                    changed.notify_all()
+
+    try:
+        await _all(worker() for _ in range(min(concurrency, len(accounts))))
+    finally:
+        if bar is not None:
+            bar.close()
+    result: list[tuple[DinoparcUser, list[DinoparcDinoz]]] = []
+    for (server, _), user in zip(accounts, users, strict=True):
+        assert user is not None
+        result.append((user, [dinoz[ref.server or server, ref.id] for ref in user.dinoz]))
+    return result

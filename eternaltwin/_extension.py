@@ -5,8 +5,9 @@ Loading:
 1. registers the ``%eternaltwin`` / ``%et`` magics (:mod:`eternaltwin.magics`) and their traitlets
    settings (``%config EternaltwinMagics``);
 2. registers IPython display formatters for the kit's classes that have no ``_repr_mimebundle_`` of their
-   own (connection registries and clients, OAuth states, request errors); the others (users, search pages,
-   tokens) carry it through :class:`eternaltwin._repr.RichRepr` and need nothing;
+   own (connection registries and clients, OAuth states, request errors, Dinoparc dinoz and dinoz
+   references); the others (users, search pages, tokens, the forum's objects, archived accounts) carry it
+   through :class:`eternaltwin._repr.RichRepr` and need nothing;
 3. configures connections, when none are configured yet, from the ``ETERNALTWIN_*`` environment variables
    or else from ``./eternaltwin.toml``, and says in one line which aliases it found;
 4. lets script-style ``asyncio.run(main())`` run in a cell. In a Jupyter kernel the cell already runs

@@ -17,6 +17,7 @@
     ├── UnexpectedResponseError      a response whose body is not the JSON that was expected
     ├── PageFetchError               a page of a bulk fetch failed for good (``offset``; cause chained)
     ├── UserFetchError               a user's full record failed for good in a bulk fetch (``user_id``)
+    ├── ArchiveFetchError            an archived account or dinoz failed for good in a bulk fetch
     └── RequestError                 the server answered with a status >= 300
         ├── ValidationError          400, 422
         ├── UnauthorizedError        401, 403
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     from eternaltwin.responses import Response
 
 __all__ = [
+    "ArchiveFetchError",
     "ConfigurationError",
     "ConnectionFailed",
     "EternalTwinError",
@@ -363,6 +365,37 @@ class UserFetchError(EternalTwinError):
         self.attempts = attempts
         tries = "once" if attempts == 1 else f"{attempts} times"
         super().__init__(f"Could not fetch the user {user_id}, asked {tries}: {cause}")
+
+
+class ArchiveFetchError(EternalTwinError):
+    """An archived game account or dinoz could not be fetched in a bulk fetch (``dinoz_frame``); nothing
+    was returned.
+
+    Attributes
+    ----------
+    kind : str
+        ``"Dinoparc user"`` or ``"Dinoparc dinoz"``.
+    server, id : str
+        Which one.
+    owner : str or None
+        For a dinoz, the account that lists it (``"en.dinoparc.com/58"``).
+    attempts : int
+        How many times it was asked for (each through the client's own retries).
+
+    The error that ended the last attempt is ``__cause__``.
+    """
+
+    def __init__(
+        self, kind: str, server: str, id: str, attempts: int, cause: BaseException, owner: str | None = None
+    ) -> None:
+        self.kind = kind
+        self.server = server
+        self.id = id
+        self.owner = owner
+        self.attempts = attempts
+        tries = "once" if attempts == 1 else f"{attempts} times"
+        listed = f" (listed by the Dinoparc user {owner})" if owner else ""
+        super().__init__(f"Could not fetch the {kind} {server}/{id}{listed}, asked {tries}: {cause}")
 
 
 class RequestError(EternalTwinError):

@@ -7,6 +7,9 @@ Loaded by ``%load_ext eternaltwin``. Subcommands::
     %eternaltwin search [QUERY] [--limit N] [--offset N] [--all] [--alias A] [--full] [-o VAR]
     %eternaltwin user ID [--alias A]          a user card
     %eternaltwin me [--alias A]               the logged-in user's card
+    %eternaltwin forum [SECTION|THREAD|POST] [--offset N] [--limit N] [--alias A] [-o VAR]
+                                              the sections; a section's threads; a thread's posts; a post
+    %eternaltwin dinoz SERVER ID [--alias A] [-o VAR]   an archived Dinoparc dinoz's card
     %eternaltwin login                        the login widget
     %eternaltwin logout [--alias A]           forget the logged-in user's token
     %eternaltwin sandbox [--population N] [--refresh-tokens]
@@ -21,6 +24,7 @@ Settings are traitlets: ``%config EternaltwinMagics.limit = 50``.
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -37,6 +41,7 @@ from eternaltwin import display as _display
 from eternaltwin.exceptions import (
     ConfigurationError,
     EternalTwinError,
+    InvalidArgumentError,
     InvalidUserIdError,
     NotAuthenticatedError,
     NotFoundError,
@@ -46,6 +51,7 @@ from eternaltwin.exceptions import (
     UnknownAliasError,
     ValidationError,
 )
+from eternaltwin.users import GAME_SITES
 
 if TYPE_CHECKING:
     from argparse import Namespace
@@ -56,6 +62,10 @@ __all__ = ["EternaltwinMagics", "MagicError"]
 
 #: The alias under which ``%eternaltwin sandbox`` registers its server.
 SANDBOX_ALIAS = "sandbox"
+#: The Dinoparc servers whose dinoz ``%eternaltwin dinoz`` shows.
+DINOPARC_SERVERS: tuple[str, ...] = tuple(server for server in GAME_SITES.values() if "dinoparc" in server)
+#: The most threads or posts a forum page holds.
+FORUM_PAGE_MAX = 100
 
 
 class MagicError(Exception):
@@ -146,6 +156,48 @@ def _me_args() -> None:
     """Show the logged-in user's card."""
 
 
+@_command("eternaltwin forum")
+@_arg(
+    "ref",
+    nargs="?",
+    default=None,
+    metavar="SECTION|THREAD|POST",
+    help="a section or a thread, by key (en_main) or id (a UUID), or a post's id; none: every section",
+)
+@_arg("--offset", type=int, default=0, metavar="N", help="where the page of threads or posts starts (0)")
+@_arg(
+    "--limit",
+    type=int,
+    default=None,
+    metavar="N",
+    help=f"threads or posts per page, 1 to {FORUM_PAGE_MAX} (default: 20 threads, 10 posts)",
+)
+@_arg("--alias", default=None, metavar="A", help="the connection to use (default: the active one)")
+@_arg("-o", "--output", default=None, metavar="VAR", help="store what would be shown in VAR instead")
+def _forum_args() -> None:
+    """Read the forum: its sections, a section's threads, a thread's posts, or a post.
+
+    With no argument, the sections (key, locale, thread count). A section's key or id shows a page of its
+    threads, most recently active first; a thread's key or id, a page of its posts, oldest first (their
+    text is the server's HTML, sanitised); a post's id, the post with its versions. A reference is tried
+    as a section, then as a thread, then (a UUID) as a post. The cards are the kit's objects:
+    VAR = %eternaltwin forum ... keeps one. For DataFrames of every thread or post, see
+    eternaltwin.pandas.forum_threads_frame and forum_posts_frame.
+    """
+
+
+@_command("eternaltwin dinoz")
+@_arg("server", metavar="SERVER", help="the Dinoparc server: " + ", ".join(DINOPARC_SERVERS))
+@_arg("id", metavar="ID", help="the dinoz id (a number; a Dinoparc account's card lists its dinoz)")
+@_arg("--alias", default=None, metavar="A", help="the connection to use (default: the active one)")
+@_arg("-o", "--output", default=None, metavar="VAR", help="store the DinoparcDinoz in VAR instead")
+def _dinoz_args() -> None:
+    """Show an archived Dinoparc dinoz: race, level, life, elements, skills, owner.
+
+    For the dinoz of many users at once, see eternaltwin.pandas.dinoz_frame.
+    """
+
+
 @_command("eternaltwin login")
 def _login_args() -> None:
     """Show the login widget (connection picker and OAuth login)."""
@@ -190,6 +242,8 @@ _PARSERS: dict[str, Callable[[], None]] = {
     "search": _search_args,
     "user": _user_args,
     "me": _me_args,
+    "forum": _forum_args,
+    "dinoz": _dinoz_args,
     "login": _login_args,
     "logout": _logout_args,
     "sandbox": _sandbox_args,
@@ -316,8 +370,7 @@ class EternaltwinMagics(Magics):
     def _search(self, args: Namespace) -> Any:
         if args.every and args.limit is not None:
             raise MagicError("search: --all walks every page; leave out --limit (or leave out --all).")
-        if args.output is not None and not args.output.isidentifier():
-            raise MagicError(f"search: -o takes a variable name, not {args.output!r}.")
+        _check_output("search", args.output)
         limit = self.limit if args.limit is None else args.limit
         if limit < 1 or args.offset < 0:
             raise MagicError("search: --limit must be at least 1 and --offset at least 0.")
@@ -366,6 +419,55 @@ class EternaltwinMagics(Magics):
 
         with _edge(alias=args.alias):
             return User.me(using=args.alias)
+
+    def _forum(self, args: Namespace) -> Any:
+        _check_output("forum", args.output)
+        ref: str | None = args.ref
+        if args.offset < 0 or (args.limit is not None and not 1 <= args.limit <= FORUM_PAGE_MAX):
+            raise MagicError(f"forum: --offset must be at least 0 and --limit from 1 to {FORUM_PAGE_MAX}.")
+        if ref is None and (args.offset or args.limit is not None):
+            raise MagicError(
+                "forum: --offset and --limit page a section's threads or a thread's posts; "
+                "name one (%eternaltwin forum lists the sections)."
+            )
+        with _edge(alias=args.alias):
+            client = _registries.connections.get_connection(args.alias)
+            shown: Any = client.forum.sections() if ref is None else _forum_object(client, ref, args)
+        if ref is None:
+            what = "the forum sections"
+        else:
+            what = {"ForumSection": "the forum section", "ForumThread": "the forum thread"}.get(
+                type(shown).__name__, "the forum post"
+            )
+        return self._show(shown, args.output, what)
+
+    def _dinoz(self, args: Namespace) -> Any:
+        _check_output("dinoz", args.output)
+        server, dinoz_id = args.server.strip().lower(), args.id.strip()
+        if server not in DINOPARC_SERVERS:
+            raise MagicError(
+                f"dinoz: {args.server!r} is not a Dinoparc server; "
+                f"SERVER is one of {', '.join(DINOPARC_SERVERS)}."
+            )
+        if not dinoz_id.isdecimal():
+            raise MagicError(f"dinoz: {args.id!r} is not a dinoz id; dinoz ids are numbers, such as 581.")
+        missing = (
+            f"no dinoz {dinoz_id} on {server} in the archive of {_where(args.alias)}; "
+            "a Dinoparc account's card lists its dinoz."
+        )
+        with _edge(alias=args.alias, not_found=missing):
+            client = _registries.connections.get_connection(args.alias)
+            dinoz = client.archive.dinoparc_dinoz(server, dinoz_id)
+        return self._show(dinoz, args.output, "the dinoz")
+
+    def _show(self, shown: Any, output: str | None, what: str) -> Any:
+        """``shown``, or nothing after storing it in the variable ``output``."""
+        if output is None:
+            return shown
+        assert self.shell is not None
+        self.shell.user_ns[output] = shown
+        print(f"Stored {what} in {output}.")
+        return None
 
     def _login(self, args: Namespace) -> None:
         try:
@@ -487,6 +589,35 @@ def _whole_page(users: list[Any]) -> Any:
     return SearchPage(offset=0, limit=len(users), count=len(users), items=tuple(users))
 
 
+def _check_output(command: str, output: str | None) -> None:
+    if output is not None and not output.isidentifier():
+        raise MagicError(f"{command}: -o takes a variable name, not {output!r}.")
+
+
+def _forum_object(client: Any, ref: str, args: Namespace) -> Any:
+    """The section, else the thread, else (a UUID) the post that ``ref`` names, with its page."""
+    offset, limit = args.offset, args.limit
+    attempts: list[tuple[str, Callable[[], Any]]] = [
+        ("section", lambda: client.forum.section(ref, offset, 20 if limit is None else limit)),
+        ("thread", lambda: client.forum.thread(ref, offset, 10 if limit is None else limit)),
+    ]
+    if _UUID.fullmatch(ref.strip().lower()):
+        attempts.append(("post", lambda: client.forum.post(ref)))
+    for _, fetch in attempts:
+        try:
+            return fetch()
+        except (NotFoundError, ValidationError):  # not that kind of object: try the next kind
+            continue
+    kinds = " or ".join(kind for kind, _ in attempts)
+    raise MagicError(
+        f"no forum {kinds} {ref!r} on {_where(args.alias)}; %eternaltwin forum lists the sections, "
+        "%eternaltwin forum SECTION its threads."
+    )
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _alias_name(alias: str | None) -> str:
     return alias if alias is not None else str(_registries.connections.active)
 
@@ -503,11 +634,16 @@ def _same_url(a: str, b: str) -> bool:
 
 
 @contextmanager
-def _edge(alias: str | None = None, user_id: str | None = None) -> Iterator[None]:
-    """Turn the kit's exceptions into one-line :class:`MagicError` messages (the magic's edge only)."""
+def _edge(
+    alias: str | None = None, user_id: str | None = None, not_found: str | None = None
+) -> Iterator[None]:
+    """Turn the kit's exceptions into one-line :class:`MagicError` messages (the magic's edge only);
+    ``not_found`` is what to say for a 404."""
     try:
         yield
     except EternalTwinError as exc:
+        if not_found is not None and isinstance(exc, NotFoundError):
+            raise MagicError(not_found) from None
         _fail(exc, alias, user_id)
 
 
@@ -532,7 +668,7 @@ def _fail(exc: EternalTwinError, alias: str | None, user_id: str | None) -> NoRe
         message = (
             f"cannot reach {_where(alias)} ({exc}); is the server up? %eternaltwin aliases shows its url."
         )
-    elif isinstance(exc, ConfigurationError):
+    elif isinstance(exc, ConfigurationError | InvalidArgumentError):
         message = str(exc)
     else:
         message = f"{type(exc).__name__}: {exc}"

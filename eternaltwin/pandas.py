@@ -4,7 +4,8 @@
 every user of a search into one, through the bulk layer (:mod:`eternaltwin._bulk`), which hands each page's
 records to this module's column builder. :func:`forum_threads_frame` and :func:`forum_posts_frame` do the
 same for every thread of the forum and every post of some threads (columns: :data:`THREAD_COLUMNS`,
-:data:`POST_COLUMNS`). Importing this module imports pandas and registers the
+:data:`POST_COLUMNS`), and :func:`dinoz_frame` every archived dinoz of the Dinoparc accounts some users
+linked (:data:`DINOZ_COLUMNS`). Importing this module imports pandas and registers the
 ``df.eternaltwin`` accessor; ``import eternaltwin`` alone never does. The frames have fixed columns and
 dtypes whatever they were built from (see :data:`USER_COLUMNS`)::
 
@@ -57,13 +58,18 @@ if TYPE_CHECKING:
     from eternaltwin.clients.asyncio.clients import Eternaltwin as AsyncEternaltwin
 
 __all__ = [
+    "DINOZ_COLUMNS",
+    "DINOZ_SKILL_COLUMNS",
     "POST_COLUMNS",
     "THREAD_COLUMNS",
     "USER_COLUMNS",
     "UsersAccessor",
+    "adinoz_frame",
     "aforum_posts_frame",
     "aforum_threads_frame",
     "asearch_frame",
+    "dinoz_frame",
+    "dinoz_skills_frame",
     "forum_posts_frame",
     "forum_threads_frame",
     "search_frame",
@@ -960,3 +966,222 @@ def _content_length(revisions: Any) -> int | None:
         return None
     text = content.get("marktwin")
     return len(text) if text.__class__ is str else None
+
+
+# -- the Dinoparc archive ----------------------------------------------------------------------------
+
+#: The links keys of the Dinoparc servers, in the order of :data:`~eternaltwin.users.GAME_SITES`.
+_DINOPARC_SITES: tuple[str, ...] = tuple(site for site in _SITES if "dinoparc" in site)
+_ELEMENTS = ("fire", "earth", "water", "thunder", "air")
+
+#: The columns of a dinoz frame (:func:`dinoz_frame`), in order, with their dtypes.
+DINOZ_COLUMNS: Mapping[str, Any] = {
+    "user_id": _STRING,
+    "server": _STRING,
+    "dinoparc_user_id": _STRING,
+    "dinoz_id": _STRING,
+    "name": _STRING,
+    "race": _STRING,
+    "skin": _STRING,
+    "level": _INTEGER,
+    "life": _INTEGER,
+    "experience": _INTEGER,
+    "danger": _INTEGER,
+    "location": _STRING,
+    "in_tournament": _BOOLEAN,
+    **dict.fromkeys(_ELEMENTS, _INTEGER),
+    "skill_count": _INTEGER,
+    "skills": np.dtype(object),
+    "archived_at": _DATETIME,
+}
+
+#: The columns of :func:`dinoz_skills_frame`: one row per skill of each dinoz.
+DINOZ_SKILL_COLUMNS: Mapping[str, Any] = {
+    "server": _STRING,
+    "dinoz_id": _STRING,
+    "skill": _STRING,
+    "level": _INTEGER,
+}
+
+
+def dinoz_frame(
+    users: Any, using: str | None = None, *, concurrency: int = 8, progress: bool | None = None
+) -> pd.DataFrame:
+    """Every archived dinoz of the Dinoparc accounts the users have linked, as a DataFrame.
+
+    For each user, each linked Dinoparc account (dinoparc.com, en.dinoparc.com, sp.dinoparc.com) is read
+    from the archive (``client.archive.dinoparc_user``), then each dinoz it lists
+    (``client.archive.dinoparc_dinoz``): ``concurrency`` requests in flight in all, through the
+    connection's client and its retries (see :func:`eternaltwin._bulk.fetch_dinoparc`).
+
+    Parameters
+    ----------
+    users : DataFrame, or anything :func:`users_frame` takes
+        A users frame (from :func:`users_frame`, :func:`search_frame`, ``User.search_frame``...),
+        filtered or not; or Users, SearchPages, user JSON, made into one first. Its ``id`` and
+        ``<site>_id`` columns of the Dinoparc servers are read; a user links each server at most once,
+        and an account given twice is read once, where it came first.
+    using : str or None
+        The connection alias; None for the active connection.
+    concurrency : int
+        How many requests may be in flight at once.
+    progress : bool or None
+        Show a progress bar counting dinoz: None shows one for many accounts, True always, False never.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per dinoz: users in the order given, their Dinoparc servers in
+        :data:`~eternaltwin.users.GAME_SITES` order, each account's dinoz in its order; the columns of
+        :data:`DINOZ_COLUMNS`::
+
+            user_id, server, dinoparc_user_id   string    the Eternaltwin user, the Dinoparc account
+            dinoz_id, name, race, skin          string
+            level, life, experience, danger     Int64     life in percent
+            location                            string    a location id
+            in_tournament                       boolean
+            fire, earth, water, thunder, air    Int64     the elements
+            skill_count                         Int64     how many skills it has (at any level)
+            skills                              object    {skill name: level 0-5}, or None
+            archived_at                         datetime64[ns, UTC]   when the archive first saw it
+
+        What the archive has no snapshot of is NA (None in ``skills``). Users without a Dinoparc
+        account, and accounts without dinoz, give no row; no account at all gives an empty frame with
+        these columns and dtypes. :func:`dinoz_skills_frame` spreads ``skills`` into rows.
+
+    Raises
+    ------
+    InvalidArgumentError
+        For ``users`` that are not users (before any request).
+    ArchiveFetchError
+        An account or a dinoz failed for good (after the client's retries), a 404 included; never a
+        partial frame.
+    """
+    _bulk.check_options(None, concurrency)
+    accounts, owners = _dinoparc_accounts(users)
+    client = connections.get_connection(using)
+
+    async def fetch() -> pd.DataFrame:
+        return await _fetch_dinoz(client.async_twin(), accounts, owners, concurrency, progress)
+
+    return run_sync(fetch)
+
+
+async def adinoz_frame(
+    users: Any, using: str | None = None, *, concurrency: int = 8, progress: bool | None = None
+) -> pd.DataFrame:
+    """The async twin of :func:`dinoz_frame` (same parameters, result and errors), through the pooled
+    client of ``async_connections``."""
+    _bulk.check_options(None, concurrency)
+    accounts, owners = _dinoparc_accounts(users)
+    client = async_connections.get_connection(using).bulk_client()
+    return await _fetch_dinoz(client, accounts, owners, concurrency, progress)
+
+
+def _dinoparc_accounts(users: Any) -> tuple[list[tuple[str, str]], list[str | None]]:
+    """The distinct ``(server, account id)`` of the users' Dinoparc links, in order, and each one's user."""
+    if not isinstance(users, pd.DataFrame):
+        if isinstance(users, str | bytes | Mapping) or not isinstance(users, Iterable):
+            raise InvalidArgumentError(
+                f"users must be a users frame (eternaltwin.pandas.users_frame, User.search_frame) or "
+                f"Users, not {type(users).__name__}."
+            )
+        users = users_frame(users)  # InvalidArgumentError for an item that is not a user
+    needed = ["id", *(f"{site}_id" for site in _DINOPARC_SITES)]
+    missing = [name for name in needed if name not in users.columns]
+    if missing:
+        raise InvalidArgumentError(
+            f"users is a frame without the column(s) {', '.join(missing)}; pass a users frame "
+            "(eternaltwin.pandas.users_frame or User.search_frame)."
+        )
+    user_ids = [_value(value) for value in users["id"].tolist()]
+    linked = [[_value(value) for value in users[f"{site}_id"].tolist()] for site in _DINOPARC_SITES]
+    accounts: dict[tuple[str, str], str | None] = {}
+    for row, user_id in enumerate(user_ids):
+        for site, ids in zip(_DINOPARC_SITES, linked, strict=True):
+            account_id = ids[row]
+            if account_id is not None:
+                accounts.setdefault((GAME_SITES[site], str(account_id)), user_id)
+    return list(accounts), list(accounts.values())
+
+
+async def _fetch_dinoz(
+    client: AsyncEternaltwin,
+    accounts: list[tuple[str, str]],
+    owners: list[str | None],
+    concurrency: int,
+    progress: bool | None,
+) -> pd.DataFrame:
+    fetched = await _bulk.fetch_dinoparc(client, accounts, concurrency=concurrency, progress=progress)
+    columns: dict[str, list[Any]] = {name: [] for name in DINOZ_COLUMNS}
+    for user_id, (account, dinoz_list) in zip(owners, fetched, strict=True):
+        for dinoz in dinoz_list:
+            columns["user_id"].append(user_id)
+            columns["server"].append(account.server)
+            columns["dinoparc_user_id"].append(account.id)
+            columns["dinoz_id"].append(dinoz.id)
+            for name in ("name", "race", "skin", "level", "life", "experience", "danger", "location"):
+                columns[name].append(getattr(dinoz, name))
+            columns["in_tournament"].append(dinoz.in_tournament)
+            for element in _ELEMENTS:
+                columns[element].append(None if dinoz.elements is None else getattr(dinoz.elements, element))
+            skills = None if dinoz.skills is None else dict(dinoz.skills)
+            columns["skill_count"].append(None if skills is None else len(skills))
+            columns["skills"].append(skills)
+            archived = dinoz.archived_at
+            columns["archived_at"].append(None if archived is None else archived.isoformat())
+    data: dict[str, Any] = {}
+    for name, dtype in DINOZ_COLUMNS.items():
+        values = columns[name]
+        if dtype is _DATETIME:
+            data[name] = _datetimes(values)
+        elif name == "skills":
+            cells = np.empty(len(values), dtype=object)
+            cells[:] = values
+            data[name] = cells
+        else:
+            data[name] = pd.array(values, dtype=dtype)
+    return pd.DataFrame(data, copy=False)
+
+
+def dinoz_skills_frame(dinoz: pd.DataFrame) -> pd.DataFrame:
+    """The skills of a dinoz frame, one row per skill of each dinoz (a long, tidy frame).
+
+    Parameters
+    ----------
+    dinoz : DataFrame
+        A frame from :func:`dinoz_frame` (filtered or not), with its ``server``, ``dinoz_id`` and
+        ``skills`` columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :data:`DINOZ_SKILL_COLUMNS` (``server``, ``dinoz_id``, ``skill``: string;
+        ``level``: Int64), dinoz in the frame's order, each one's skills in the archive's order; a dinoz
+        without skills gives no row. ``pivot_table(index="dinoz_id", columns="skill", values="level")``
+        makes it wide.
+
+    Raises
+    ------
+    InvalidArgumentError
+        For a frame without those columns.
+    """
+    if not isinstance(dinoz, pd.DataFrame) or not {"server", "dinoz_id", "skills"} <= set(dinoz.columns):
+        raise InvalidArgumentError(
+            "dinoz_skills_frame takes a dinoz frame (eternaltwin.pandas.dinoz_frame) with its server, "
+            "dinoz_id and skills columns."
+        )
+    rows: dict[str, list[Any]] = {name: [] for name in DINOZ_SKILL_COLUMNS}
+    for server, dinoz_id, skills in zip(
+        dinoz["server"].tolist(), dinoz["dinoz_id"].tolist(), dinoz["skills"].tolist(), strict=True
+    ):
+        if not isinstance(skills, Mapping):
+            continue
+        for skill, level in skills.items():
+            rows["server"].append(_value(server))
+            rows["dinoz_id"].append(_value(dinoz_id))
+            rows["skill"].append(skill)
+            rows["level"].append(level)
+    return pd.DataFrame(
+        {name: pd.array(rows[name], dtype=dtype) for name, dtype in DINOZ_SKILL_COLUMNS.items()}, copy=False
+    )

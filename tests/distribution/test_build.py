@@ -20,7 +20,13 @@ import pytest
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMOS = ["01-quickstart.ipynb", "02-login.ipynb", "03-explore-users.ipynb", "04-async.ipynb"]
+DEMOS = [
+    "01-quickstart.ipynb",
+    "02-login.ipynb",
+    "03-explore-users.ipynb",
+    "04-async.ipynb",
+    "05-explore-forum-and-archives.ipynb",
+]
 
 pytestmark = [
     pytest.mark.skipif(not (ROOT / "pyproject.toml").is_file(), reason="not run from a checkout"),

@@ -21,7 +21,13 @@ import eternaltwin
 from eternaltwin import _lab
 from eternaltwin.__main__ import main
 
-DEMOS = ["01-quickstart.ipynb", "02-login.ipynb", "03-explore-users.ipynb", "04-async.ipynb"]
+DEMOS = [
+    "01-quickstart.ipynb",
+    "02-login.ipynb",
+    "03-explore-users.ipynb",
+    "04-async.ipynb",
+    "05-explore-forum-and-archives.ipynb",
+]
 #: The repository's notebooks/, when these tests run from a checkout (with an editable install or not).
 REPOSITORY_NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 

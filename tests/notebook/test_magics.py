@@ -18,7 +18,19 @@ from eternaltwin.users import SearchPage, User
 
 from .helpers import cell, failing, log_in, magic
 
-SUBCOMMANDS = ("aliases", "use", "search", "user", "me", "login", "logout", "sandbox", "config")
+SUBCOMMANDS = (
+    "aliases",
+    "use",
+    "search",
+    "user",
+    "me",
+    "forum",
+    "dinoz",
+    "login",
+    "logout",
+    "sandbox",
+    "config",
+)
 ALICE_NAME = "Alice"
 
 

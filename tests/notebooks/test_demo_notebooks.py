@@ -23,7 +23,7 @@ from eternaltwin._lab import execute_notebook
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
-DEMOS = ("01-quickstart", "02-login", "03-explore-users", "04-async")
+DEMOS = ("01-quickstart", "02-login", "03-explore-users", "04-async", "05-explore-forum-and-archives")
 EXPECTED_ERROR = "raises-exception"
 
 
