@@ -491,9 +491,10 @@ async def _all(coroutines: Iterable[Coroutine[Any, Any, None]]) -> None:
             task.cancel()
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
-    for task in tasks:
-        if not task.cancelled() and task.exception() is not None:
-            raise task.exception()  # type: ignore[misc]
+    failures = [task.exception() for task in tasks if not task.cancelled()]  # each one retrieved
+    for failure in failures:
+        if failure is not None:
+            raise failure
 
 
 def _progress_bar(progress: bool | None, many: bool, total: int, label: str, unit: str) -> Any:
