@@ -44,7 +44,7 @@ from datetime import UTC, datetime
 from html import escape
 from html.parser import HTMLParser
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from eternaltwin._secrets import mask
@@ -56,6 +56,8 @@ from eternaltwin.archive import (
     HammerfestUser,
     TwinoidUser,
 )
+from eternaltwin.clients.abc.clients import ClientABC
+from eternaltwin.connections import Connections
 from eternaltwin.exceptions import RateLimitedError, RequestError
 from eternaltwin.forum import (
     Announcement,
@@ -67,13 +69,9 @@ from eternaltwin.forum import (
     Page,
     ServerConfig,
 )
+from eternaltwin.states import State
 from eternaltwin.tokens import Token
 from eternaltwin.users import LinkedAccount, SearchPage, User
-
-if TYPE_CHECKING:
-    from eternaltwin.clients.abc.clients import ClientABC
-    from eternaltwin.connections import Connections
-    from eternaltwin.states import State
 
 __all__ = [
     "displayable_types",
@@ -1137,11 +1135,8 @@ def _registry(registry: Connections[Any]) -> _Table:
 
 @functools.cache
 def _renderers() -> tuple[tuple[type, Callable[[Any], _Model]], ...]:
-    """The displayed classes and their renderers, most specific first.
-
-    Modules of the kit that do not exist (yet) are skipped, so the display works on partial installs.
-    """
-    found: list[tuple[type, Callable[[Any], _Model]]] = [
+    """The displayed classes and their renderers, most specific first."""
+    return (
         (User, _user),
         (LinkedAccount, _linked_account),
         (HammerfestUser, _archived_account),
@@ -1159,23 +1154,10 @@ def _renderers() -> tuple[tuple[type, Callable[[Any], _Model]], ...]:
         (ServerConfig, _server_config),
         (Token, _token),
         (RequestError, _request_error),
-    ]
-    for module, name, renderer in _OPTIONAL:
-        try:
-            imported = __import__(module, fromlist=[name])
-            cls = getattr(imported, name)
-        except (ImportError, AttributeError):
-            continue
-        if isinstance(cls, type):
-            found.append((cls, renderer))
-    return tuple(found)
-
-
-_OPTIONAL: tuple[tuple[str, str, Callable[[Any], _Model]], ...] = (
-    ("eternaltwin.states", "State", _state),
-    ("eternaltwin.connections", "Connections", _registry),
-    ("eternaltwin.clients.abc.clients", "ClientABC", _client),
-)
+        (State, _state),
+        (Connections, _registry),
+        (ClientABC, _client),
+    )
 
 
 def _model(obj: object) -> _Model:

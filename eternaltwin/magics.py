@@ -375,7 +375,6 @@ class EternaltwinMagics(Magics):
         if limit < 1 or args.offset < 0:
             raise MagicError("search: --limit must be at least 1 and --offset at least 0.")
         pandas = _pandas()
-        from eternaltwin.users import User
 
         # The compact table is a SearchPage (display.py renders it); the full frame only when asked for.
         frame_wanted = args.full or args.output is not None
@@ -383,7 +382,7 @@ class EternaltwinMagics(Magics):
         page: Any = None
         with _edge(alias=args.alias):
             if args.every:
-                frame = User.search_frame(
+                frame = pandas.search_frame(
                     args.query,
                     concurrency=self.concurrency,
                     progress=self.progress,
@@ -392,7 +391,8 @@ class EternaltwinMagics(Magics):
                 if not frame_wanted:
                     page = _whole_page(frame.eternaltwin.users())
             else:
-                page = User.search(args.query, limit=limit, offset=args.offset, using=args.alias)
+                client = _registries.connections.get_connection(args.alias)
+                page = client.search_users(args.query, limit, args.offset)
                 frame = pandas.users_frame(page) if frame_wanted else None
                 next_offset = page.next_offset
                 if next_offset is not None and args.output is None:
@@ -409,16 +409,12 @@ class EternaltwinMagics(Magics):
         return frame if args.full else page
 
     def _user(self, args: Namespace) -> Any:
-        from eternaltwin.users import User
-
         with _edge(alias=args.alias, user_id=args.id):
-            return User.get(args.id, using=args.alias)
+            return _registries.connections.get_connection(args.alias).get_user(args.id)
 
     def _me(self, args: Namespace) -> Any:
-        from eternaltwin.users import User
-
         with _edge(alias=args.alias):
-            return User.me(using=args.alias)
+            return _registries.connections.get_connection(args.alias).me()
 
     def _forum(self, args: Namespace) -> Any:
         _check_output("forum", args.output)
