@@ -17,10 +17,10 @@ strings too.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from eternaltwin._parsing import expect_mapping, optional_datetime, optional_str, parse_datetime, require_id
 from eternaltwin._repr import RichRepr
@@ -365,11 +365,13 @@ class DinoparcDinozRef:
         NotFoundError
             When the archive does not hold it.
         """
-        return _client(using).archive.dinoparc_dinoz(self.server, self.id)
+        archive: _ArchiveOperations = _client(using).archive
+        return archive.dinoparc_dinoz(self.server, self.id)
 
     async def aget(self, using: str | None = None) -> DinoparcDinoz:
         """Async :meth:`get` (on ``async_connections``)."""
-        return await _client(using, asynchronous=True).archive.dinoparc_dinoz(self.server, self.id)
+        archive: _AsyncArchiveOperations = _client(using, asynchronous=True).archive
+        return await archive.dinoparc_dinoz(self.server, self.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -618,3 +620,15 @@ class TwinoidUser(RichRepr):
             etwin_user=_etwin_user(obj, what),
             raw=obj,
         )
+
+
+class _ArchiveOperations(Protocol):
+    """What :meth:`DinoparcDinozRef.get` asks of ``client.archive`` (a sync client's)."""
+
+    def dinoparc_dinoz(self, server: str, dinoz_id: str) -> DinoparcDinoz: ...
+
+
+class _AsyncArchiveOperations(Protocol):
+    """What :meth:`DinoparcDinozRef.aget` asks of ``client.archive`` (an async client's)."""
+
+    def dinoparc_dinoz(self, server: str, dinoz_id: str) -> Awaitable[DinoparcDinoz]: ...

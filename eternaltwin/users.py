@@ -10,10 +10,10 @@ which does the work.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar, overload
 
 from eternaltwin._parsing import (
     expect_mapping,
@@ -31,9 +31,6 @@ from eternaltwin.exceptions import UnexpectedResponseError, UnknownAliasError
 if TYPE_CHECKING:
     from pandas import DataFrame
 
-    from eternaltwin.clients.asyncio.clients import Eternaltwin as AsyncEternaltwin
-    from eternaltwin.clients.sync.clients import Eternaltwin
-    from eternaltwin.connections import Connections
     from eternaltwin.tokens import Token
 
 __all__ = ["GAME_SITES", "LinkedAccount", "SearchPage", "SearchRecords", "User"]
@@ -617,17 +614,68 @@ class SearchRecords:
         )
 
 
+class _Operations(Protocol):
+    """What :class:`User`'s classmethods ask of a sync client (the client of
+    :mod:`eternaltwin.clients.sync.clients` has each), named here so that this module need not import it."""
+
+    @property
+    def archive(self) -> Any:
+        """``client.archive`` (typed where it is used, in :mod:`eternaltwin.archive`)."""
+
+    def start_login(
+        self, expiration: int = ..., nonce: str | None = ..., scope: str | list[str] | None = ...
+    ) -> tuple[str, str]: ...
+    def complete_login(
+        self, code: str, callback_state: str, expected_state: str | None = ..., full: bool | None = ...
+    ) -> User: ...
+    def user_of_token(self, token: Token | str, full: bool | None = ...) -> User: ...
+    def me(self, token: Token | str | None = ..., full: bool | None = ...) -> User: ...
+    def get_user(self, user_id: str) -> User: ...
+    def search_users(self, query: str | None = ..., limit: int = ..., offset: int = ...) -> SearchPage: ...
+    def count_users(self, query: str | None = ...) -> int: ...
+    def iter_users(self, query: str | None = ..., page_size: int = ...) -> Iterator[User]: ...
+
+
+class _AsyncOperations(Protocol):
+    """The async twin of :class:`_Operations` (the client of :mod:`eternaltwin.clients.asyncio.clients`)."""
+
+    @property
+    def archive(self) -> Any:
+        """``client.archive`` (typed where it is used, in :mod:`eternaltwin.archive`)."""
+
+    def complete_login(
+        self, code: str, callback_state: str, expected_state: str | None = ..., full: bool | None = ...
+    ) -> Awaitable[User]: ...
+    def user_of_token(self, token: Token | str, full: bool | None = ...) -> Awaitable[User]: ...
+    def me(self, token: Token | str | None = ..., full: bool | None = ...) -> Awaitable[User]: ...
+    def get_user(self, user_id: str) -> Awaitable[User]: ...
+    def search_users(
+        self, query: str | None = ..., limit: int = ..., offset: int = ...
+    ) -> Awaitable[SearchPage]: ...
+    def count_users(self, query: str | None = ...) -> Awaitable[int]: ...
+    def iter_users(self, query: str | None = ..., page_size: int = ...) -> AsyncIterator[User]: ...
+
+
+_C_co = TypeVar("_C_co", covariant=True)
+
+
+class _Registry(Protocol, Generic[_C_co]):
+    """A connection registry, as :class:`User` uses it (:class:`eternaltwin.connections.Connections`)."""
+
+    def get_connection(self, alias: str | None = None) -> _C_co: ...
+
+
 #: The connection registries ``(connections, async_connections)``, where User's high-level API finds the
 #: client of ``using``. This module never imports them (they sit layers above it):
 #: :mod:`eternaltwin.connections` puts them here when it is imported, which any configuration does.
-_registries: tuple[Connections[Eternaltwin], Connections[AsyncEternaltwin]] | None = None
+_registries: tuple[_Registry[_Operations], _Registry[_AsyncOperations]] | None = None
 
 
 @overload
-def _client(using: str | None, *, asynchronous: Literal[False] = False) -> Eternaltwin: ...
+def _client(using: str | None, *, asynchronous: Literal[False] = False) -> _Operations: ...
 @overload
-def _client(using: str | None, *, asynchronous: Literal[True]) -> AsyncEternaltwin: ...
-def _client(using: str | None, *, asynchronous: bool = False) -> Eternaltwin | AsyncEternaltwin:
+def _client(using: str | None, *, asynchronous: Literal[True]) -> _AsyncOperations: ...
+def _client(using: str | None, *, asynchronous: bool = False) -> _Operations | _AsyncOperations:
     """The client of ``using`` (the active alias when None), sync or async.
 
     Raises

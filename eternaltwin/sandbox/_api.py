@@ -22,8 +22,8 @@ from eternaltwin.sandbox._http import (
     query_value,
     read_body,
 )
+from eternaltwin.sandbox._records import UNSET, GameKind, Unset, User
 from eternaltwin.sandbox._state import SandboxState, caller, sandbox_state
-from eternaltwin.sandbox._store import UNSET, GameKind, Unset, User
 from eternaltwin.sandbox._validation import (
     DINOPARC_SERVERS,
     HAMMERFEST_SERVERS,

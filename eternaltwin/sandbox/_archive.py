@@ -14,7 +14,8 @@ from datetime import timedelta
 
 from eternaltwin.sandbox import _choices
 from eternaltwin.sandbox._clock import format_instant
-from eternaltwin.sandbox._store import ArchivedAccount, Store
+from eternaltwin.sandbox._records import ArchivedAccount
+from eternaltwin.sandbox._store import Store
 from eternaltwin.sandbox._views import Json, etwin_link
 
 __all__ = ["archive_view", "dinoz_view"]

@@ -10,8 +10,9 @@ from typing import Literal
 
 from eternaltwin.sandbox import _choices
 from eternaltwin.sandbox._errors import ApiError
+from eternaltwin.sandbox._records import OauthClient, User
 from eternaltwin.sandbox._secrets import spend_one_hash
-from eternaltwin.sandbox._store import OauthClient, Store, User
+from eternaltwin.sandbox._store import Store
 from eternaltwin.sandbox._validation import is_client_key, is_lower_uuid, is_username
 from eternaltwin.sandbox._views import Json, short_client, short_user
 

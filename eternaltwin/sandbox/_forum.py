@@ -18,11 +18,10 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from eternaltwin.sandbox import _choices
+from eternaltwin.sandbox._records import User
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
-    from eternaltwin.sandbox._store import User
 
 __all__ = [
     "Announcement",

@@ -14,9 +14,10 @@ from eternaltwin.sandbox import _choices
 from eternaltwin.sandbox._auth import parse_basic, unauthorized
 from eternaltwin.sandbox._errors import ApiError
 from eternaltwin.sandbox._http import JsonResponse, handles_errors, query_value, read_body
+from eternaltwin.sandbox._records import Grant, OauthClient
 from eternaltwin.sandbox._secrets import spend_one_hash
 from eternaltwin.sandbox._state import caller, sandbox_state
-from eternaltwin.sandbox._store import Grant, OauthClient, Store
+from eternaltwin.sandbox._store import Store
 from eternaltwin.sandbox._validation import is_client_key, is_lower_uuid
 from eternaltwin.sandbox._web import external_base, navigate, with_query
 

@@ -12,7 +12,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from eternaltwin.sandbox import _choices
-from eternaltwin.sandbox._store import ArchivedAccount, EtwinLink, GameKind, Store, User, link_key
+from eternaltwin.sandbox._records import ArchivedAccount, EtwinLink, GameKind, User, link_key
+from eternaltwin.sandbox._store import Store
 
 __all__ = ["NAMES", "generate_population", "random_uuid"]
 

@@ -10,7 +10,8 @@ from eternaltwin.sandbox import _choices
 from eternaltwin.sandbox._config import SandboxConfig, ServerOptions
 from eternaltwin.sandbox._forum import default_sections, seed_forum
 from eternaltwin.sandbox._population import generate_population, random_uuid
-from eternaltwin.sandbox._store import ArchivedAccount, GameKind, Store, User
+from eternaltwin.sandbox._records import ArchivedAccount, GameKind, User
+from eternaltwin.sandbox._store import Store
 
 __all__ = ["DemoUser", "SeededApp", "seed_store"]
 

@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final, Protocol
 
 from eternaltwin.sandbox import _choices
 from eternaltwin.sandbox._clock import format_instant
-
-if TYPE_CHECKING:  # the store renders users with these views: no import of it at run time
-    from eternaltwin.sandbox._store import ArchivedAccount, OauthClient, Store, User
+from eternaltwin.sandbox._records import ArchivedAccount, OauthClient, User
 
 __all__ = [
     "LINK_KEYS",
     "Json",
+    "UserLookup",
     "complete_user",
     "default_user",
     "etwin_link",
@@ -27,6 +26,15 @@ __all__ = [
     "short_client",
     "short_user",
 ]
+
+
+class UserLookup(Protocol):
+    """What the views ask of the store (which renders users with them, so they do not import it)."""
+
+    def user(self, user_id: str) -> User | None:
+        """The user with this id, or None."""
+        ...
+
 
 Json = dict[str, Any]
 
@@ -58,7 +66,7 @@ def remote_short(account: ArchivedAccount) -> Json:
     return {"type": kind, "server": account.server, "id": account.id, "username": account.name}
 
 
-def _link_entry(user: User, account: ArchivedAccount | None, store: Store) -> Json:
+def _link_entry(user: User, account: ArchivedAccount | None, store: UserLookup) -> Json:
     """One entry of VersionedLinks (§3.4): ``{"current": ..., "old": []}``."""
     current: Json | None = None
     if account is not None and account.etwin is not None:
@@ -71,12 +79,12 @@ def _link_entry(user: User, account: ArchivedAccount | None, store: Store) -> Js
     return {"current": current, "old": []}
 
 
-def links(user: User, store: Store) -> Json:
+def links(user: User, store: UserLookup) -> Json:
     """VersionedLinks (§3.4): always the seven keys; ``old`` is always empty."""
     return {key: _link_entry(user, user.links.get(key), store) for key in LINK_KEYS}
 
 
-def etwin_link(account: ArchivedAccount, store: Store) -> Json:
+def etwin_link(account: ArchivedAccount, store: UserLookup) -> Json:
     """The reverse link on an archived account (§3.10)."""
     link = account.etwin
     user = store.user(link.user_id) if link is not None else None
@@ -97,7 +105,7 @@ def _deleted_at(user: User) -> str | None:
     return format_instant(user.deleted_at) if user.deleted_at is not None else None
 
 
-_FIELDS: dict[str, Callable[[User, Store], Any]] = {
+_FIELDS: dict[str, Callable[[User, UserLookup], Any]] = {
     "type": lambda user, store: "User",
     "id": lambda user, store: user.id,
     "created_at": lambda user, store: format_instant(user.created_at),
@@ -111,21 +119,21 @@ _FIELDS: dict[str, Callable[[User, Store], Any]] = {
 }
 
 
-def _project(user: User, store: Store, fields: tuple[str, ...]) -> Json:
+def _project(user: User, store: UserLookup, fields: tuple[str, ...]) -> Json:
     return {name: _FIELDS[name](user, store) for name in fields}
 
 
-def default_user(user: User, store: Store) -> Json:
+def default_user(user: User, store: UserLookup) -> Json:
     """User, default view (§3.2), with ``deleted_at`` (``_choices.USER_VIEW_FIELDS``)."""
     return _project(user, store, _choices.USER_VIEW_FIELDS)
 
 
-def complete_user(user: User, store: Store) -> Json:
+def complete_user(user: User, store: UserLookup) -> Json:
     """CompleteUser (§3.3): the default view plus username, email address and has_password."""
     return _project(user, store, _choices.USER_VIEW_FIELDS + _choices.COMPLETE_USER_EXTRA_FIELDS)
 
 
-def search_item(user: User, store: Store) -> Json:
+def search_item(user: User, store: UserLookup) -> Json:
     """One item of a search page (``_choices.SEARCH_ITEM_FIELDS``)."""
     return _project(user, store, _choices.SEARCH_ITEM_FIELDS)
 
@@ -140,7 +148,7 @@ _NO_LINK_JSON: Final = _encode({"current": None, "old": []})
 _NO_LINKS_JSON: Final = "{" + ",".join(f'"{key}":{_NO_LINK_JSON}' for key in LINK_KEYS) + "}"
 
 
-def _links_json(user: User, store: Store) -> str:
+def _links_json(user: User, store: UserLookup) -> str:
     if not user.links:
         return _NO_LINKS_JSON
     entries = []
@@ -157,7 +165,7 @@ def _quoted_instant(instant: datetime | None) -> str:
 
 # Each member of a user view as JSON text, written directly where its shape is fixed (a test checks that
 # every user renders to the bytes JsonResponse writes for the view); any other member goes through _FIELDS.
-_FIELD_JSON: Final[dict[str, Callable[[User, Store], str]]] = {
+_FIELD_JSON: Final[dict[str, Callable[[User, UserLookup], str]]] = {
     "type": lambda user, store: '"User"',
     "id": lambda user, store: _encode(user.id),
     "created_at": lambda user, store: _quoted_instant(user.created_at),
@@ -168,12 +176,12 @@ _FIELD_JSON: Final[dict[str, Callable[[User, Store], str]]] = {
 }
 
 
-def _field_json(name: str, user: User, store: Store) -> str:
+def _field_json(name: str, user: User, store: UserLookup) -> str:
     fast = _FIELD_JSON.get(name)
     return fast(user, store) if fast is not None else _encode(_FIELDS[name](user, store))
 
 
-def render_search_item(user: User, store: Store) -> bytes:
+def render_search_item(user: User, store: UserLookup) -> bytes:
     """:func:`search_item` as the bytes a reply carries, member by member (the store keeps them).
 
     The same bytes as ``JsonResponse`` writes for ``search_item(user, store)``, faster: each member is

@@ -9,7 +9,7 @@ import httpx
 
 from eternaltwin.sandbox import Sandbox, create_app
 from eternaltwin.sandbox._population import NAMES
-from eternaltwin.sandbox._store import User
+from eternaltwin.sandbox._records import User
 from eternaltwin.sandbox._validation import is_display_name, is_lower_uuid, is_username
 
 
