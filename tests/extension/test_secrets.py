@@ -125,7 +125,7 @@ def test_magics_show_no_secret(
     }
     for name, run in runs.items():
         if name == "login":
-            pytest.importorskip("eternaltwin.widgets")
+            pytest.importorskip("ipywidgets")
         shown = run()
         _assert_clean(shown.texts(), secrets, f"%eternaltwin {name}")
     _assert_clean([_widget_states()], secrets, "the login widget's state")

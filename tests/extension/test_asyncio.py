@@ -1,7 +1,7 @@
 """``asyncio.run(main())`` in a cell after ``%load_ext eternaltwin``, in the in-process shell.
 
 A Jupyter kernel runs its cells inside its event loop; an ``async`` test does the same here (the cell runs
-while the test's loop runs, on the same thread). tests/notebook/test_kernel.py does it in a real kernel.
+while the test's loop runs, on the same thread). tests/extension/test_kernel.py does it in a real kernel.
 """
 
 from __future__ import annotations

@@ -280,7 +280,7 @@ def test_logout_unknown_alias(nb_connected: InteractiveShell) -> None:
 
 
 def test_login_displays_the_panel(nb_connected: InteractiveShell) -> None:
-    pytest.importorskip("eternaltwin.widgets")
+    pytest.importorskip("ipywidgets")
     shown = magic(nb_connected, "login")
     assert shown.value is None
     assert any("application/vnd.jupyter.widget-view+json" in bundle for bundle in shown.displays)
