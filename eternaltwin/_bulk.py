@@ -130,15 +130,18 @@ def check_options(limit: int | None, concurrency: int) -> None:
 class _UserSearch:
     """A user search as a :class:`Listing` (``details`` completes the records that lack members)."""
 
-    def __init__(self, client: AsyncEternaltwin, query: str | None, total: int, details: bool) -> None:
+    def __init__(
+        self, client: AsyncEternaltwin, query: str | None, total: int, details: bool, compact: bool
+    ) -> None:
         self.label: str | None = None
         self.client = client
         self.query = query
         self.total: int | None = total
         self.details = details
+        self.compact = compact
 
     def page(self, offset: int, limit: int) -> Awaitable[PageReply]:
-        return self.client.search_records(self.query, limit, offset)
+        return self.client.search_records(self.query, limit, offset, compact=self.compact)
 
     def recount(self) -> Awaitable[int]:
         return self.client.count_users(self.query)
@@ -163,6 +166,7 @@ async def fetch_search(
     details: bool = False,
     concurrency: int = 8,
     progress: bool | None = None,
+    compact: bool = False,
 ) -> int:
     """Fetch every user matching ``query`` (or the first ``limit``) into ``sink``; return the row count.
 
@@ -183,6 +187,10 @@ async def fetch_search(
         How many requests may be in flight at once.
     progress : bool or None
         A ``tqdm.auto`` bar: None shows one for more than a few pages, True always, False never.
+    compact : bool
+        Hand the sink compact rows (:class:`eternaltwin._records.UserRow`, when msgspec is installed)
+        for plain pages instead of JSON records (the full records of ``details`` stay JSON): what
+        :mod:`eternaltwin.pandas` reads.
 
     Raises
     ------
@@ -194,7 +202,9 @@ async def fetch_search(
     check_options(limit, concurrency)
     count = await page_request(client.count_users(query), 0, 0, None)
     total = count if limit is None else min(limit, count)
-    run = _Run(_UserSearch(client, query, total, details), 0, lambda _, offset, rows: sink(offset, rows))
+    run = _Run(
+        _UserSearch(client, query, total, details, compact), 0, lambda _, offset, rows: sink(offset, rows)
+    )
     bar = _progress_bar(progress, total > FEW_PAGES * PAGE_SIZE, total, "Users", "user")
     try:
         await _fetch_runs([run], concurrency, bar)

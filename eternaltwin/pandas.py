@@ -54,6 +54,11 @@ from eternaltwin.exceptions import InvalidArgumentError, PageFetchError, Unexpec
 from eternaltwin.forum import ForumSection, ForumThread, ListingRecords
 from eternaltwin.users import GAME_SITES, LinkedAccount, SearchPage, User
 
+try:  # msgspec (the ``fast`` extra): search pages decoded into compact rows, read here like JSON records
+    from eternaltwin._records import UserRow as _Row
+except ImportError:  # pragma: no cover - depends on the environment
+    _Row = None  # type: ignore[assignment,misc]
+
 if TYPE_CHECKING:
     from eternaltwin.clients.asyncio.clients import Eternaltwin as AsyncEternaltwin
 
@@ -225,7 +230,7 @@ async def _fetch_frame(
         parts[offset] = columns = _Columns()
         columns.add(records)
 
-    await _bulk.fetch_search(client, query, sink, progress=progress, **options)
+    await _bulk.fetch_search(client, query, sink, progress=progress, compact=True, **options)
     result = _Columns()
     for offset in sorted(parts):
         result.extend(parts[offset])
@@ -257,7 +262,10 @@ class _Columns:
         add_deleted, add_admin = self.deleted.append, self.admins.append
         for item in items:
             if item.__class__ is not dict:
-                self._add_other(item, inside_reply)
+                if item.__class__ is _Row:  # a compact row: the same reading, by attributes
+                    self._add_row(item)
+                else:
+                    self._add_other(item, inside_reply)
                 continue
             user_id = item.get("id")
             if user_id is None and "items" in item:  # a raw search reply
@@ -297,6 +305,40 @@ class _Columns:
                                     remote_name if remote_name.__class__ is str else None,
                                 )
                             )
+
+    def _add_row(self, row: Any) -> None:
+        """Append a compact row (:class:`eternaltwin._records.UserRow`), read as :meth:`add` reads the
+        JSON record it was decoded from (a missing member is ``UNSET`` there, not absent)."""
+        self.ids.append(row.id)
+        name = row.display_name
+        if name.__class__ is not str:
+            current = getattr(name, "current", None)
+            name = None if current is None else current.value
+        self.names.append(name if name.__class__ is str else None)
+        stamp = row.created_at
+        self.created.append(stamp if stamp.__class__ is str else None)
+        stamp = row.deleted_at
+        self.deleted.append(stamp if stamp.__class__ is str else None)
+        flag = row.is_administrator
+        self.admins.append(flag if flag is True or flag is False else None)
+        links = row.links
+        if links.__class__ is not dict:
+            return
+        for site, entry in links.items():
+            if entry is None or entry.current is None:
+                continue
+            remote = entry.current.user
+            if remote is not None and remote.type is not None:
+                remote_name = remote.username
+                if remote_name is None:
+                    remote_name = remote.display_name
+                self.remotes.setdefault(site, []).append(
+                    (
+                        len(self.ids) - 1,
+                        _text(remote.id),
+                        remote_name if remote_name.__class__ is str else None,
+                    )
+                )
 
     def extend(self, other: _Columns) -> None:
         """Append the rows of ``other``."""

@@ -7,6 +7,7 @@ requests and the sync and async clients send them.
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Callable, Mapping
@@ -441,6 +442,31 @@ def parse_search_records(response: Response) -> SearchRecords:
     from eternaltwin.users import SearchRecords
 
     return _checked(response, "search page", SearchRecords.from_json)
+
+
+def parse_search_rows(response: Response) -> SearchRecords:
+    """A search reply checked, its items as compact rows (:class:`eternaltwin._records.UserRow`) when
+    msgspec is installed and the page is plain; else as :func:`parse_search_records` reads it (JSON
+    records, and the same errors)."""
+    decode = _row_decoder()
+    if decode is not None:
+        decoded = decode(response.content)
+        if decoded is not None:
+            from eternaltwin.users import SearchRecords
+
+            offset, limit, count, rows = decoded
+            return SearchRecords(offset=offset, limit=limit, count=count, items=rows)
+    return parse_search_records(response)
+
+
+@functools.cache
+def _row_decoder() -> Callable[[bytes], tuple[int | None, int | None, int, list[Any]] | None] | None:
+    """:func:`eternaltwin._records.decode_search_page`, or None when msgspec is not installed."""
+    try:
+        from eternaltwin._records import decode_search_page
+    except ImportError:
+        return None
+    return decode_search_page
 
 
 def parse_user_record(response: Response) -> Mapping[str, Any]:

@@ -654,15 +654,22 @@ class ClientABC:
         return self._flow(call.parsed(_calls.parse_search_page(offset, limit, self.alias)))
 
     @operation
-    def search_records(self, query: str | None, limit: int, offset: int) -> Flow[SearchRecords]:
+    def search_records(
+        self, query: str | None, limit: int, offset: int, *, compact: bool = False
+    ) -> Flow[SearchRecords]:
         """One page of a search as checked JSON records, not :class:`User` objects (for bulk readers,
         which build their own rows: see :mod:`eternaltwin.pandas`).
+
+        With ``compact=True`` (what the frames ask), a plain page's items come as compact rows
+        (:class:`eternaltwin._records.UserRow`: only the members a users frame reads, decoded by
+        msgspec when it is installed) instead of JSON objects; any other page as JSON.
 
         Returns
         -------
         SearchRecords
         """
-        return self._flow(_calls.search_users(query, limit, offset).parsed(_calls.parse_search_records))
+        parse = _calls.parse_search_rows if compact else _calls.parse_search_records
+        return self._flow(_calls.search_users(query, limit, offset).parsed(parse))
 
     @operation
     def user_record(self, user_id: str) -> Flow[Mapping[str, Any]]:
