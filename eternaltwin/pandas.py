@@ -33,6 +33,7 @@ Examples
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
 from collections.abc import Awaitable, Iterable, Mapping
 from datetime import datetime
@@ -417,6 +418,8 @@ def _extra_prefix(site: str) -> str:
 def _datetimes(values: list[Any]) -> Any:
     """The timestamps as ``datetime64[ns, UTC]``; NaT for what is missing or not a timestamp, and, with a
     warning, for a timestamp outside the nanosecond range (before 1677 or after 2262)."""
+    if all(value is None for value in values):  # (deleted_at, mostly: no parsing to do)
+        return pd.array(np.full(len(values), np.datetime64("NaT", "ns")), dtype=_DATETIME)
     stamps = pd.DatetimeIndex(pd.to_datetime(values, utc=True, format="ISO8601", errors="coerce"))
     try:
         return stamps.as_unit("ns").array
@@ -432,10 +435,16 @@ def _datetimes(values: list[Any]) -> Any:
 
 def _sparse_strings(size: int, rows: list[int], values: list[str | None]) -> Any:
     """A string array of ``size`` NAs with ``values`` at ``rows``."""
-    cells = np.full(size, pd.NA, dtype=object)
+    cells = _missing_strings(size).copy()  # (a copy is not checked again, element by element)
     if rows:
-        cells[rows] = [pd.NA if value is None else value for value in values]
-    return pd.arrays.StringArray(cells)
+        cells[np.asarray(rows, dtype=np.intp)] = [pd.NA if value is None else value for value in values]
+    return cells
+
+
+@functools.lru_cache(maxsize=2)
+def _missing_strings(size: int) -> Any:
+    """A string array of ``size`` NAs, to copy (never handed out itself)."""
+    return pd.arrays.StringArray(np.full(size, pd.NA, dtype=object))
 
 
 def _text(value: Any) -> str | None:
