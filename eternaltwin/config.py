@@ -420,10 +420,11 @@ def resolve_backend(
 ) -> Literal["aiohttp", "httpx"]:
     """The engine an ``async_backend`` option stands for, for a kind of work.
 
-    ``"auto"`` picks by measurement (``benchmarks/client_lookups.py``, ``benchmarks/bulk_bound.py``):
-    aiohttp, when installed, for many small lookups at once (about twice httpx's rate at 32 in flight);
-    httpx's own pool for paging through large replies at the polite 8 in flight (bulk fetches come closer
-    to the latency bound with it). A named engine is used for everything.
+    ``"auto"`` picks by measurement (``benchmarks/client_lookups.py``, ``benchmarks/bulk_bound.py``), per
+    kind of work: today aiohttp, when installed, for both, many small lookups at once (about twice
+    httpx's rate at 32 in flight) and paging through large replies at the polite 8 in flight (about half
+    the CPU per page of httpx's pool, and closer to the latency bound); else httpx. A named engine is used
+    for everything.
 
     Raises
     ------
@@ -440,7 +441,7 @@ def resolve_backend(
             )
         return "aiohttp"
     if name == "auto":
-        return "aiohttp" if workload == "lookups" and _has_aiohttp() else "httpx"
+        return "aiohttp" if _has_aiohttp() else "httpx"
     raise ConfigurationError(f"async_backend must be one of {', '.join(ASYNC_BACKENDS)}; got {name!r}.")
 
 
