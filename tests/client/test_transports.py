@@ -72,3 +72,36 @@ async def test_engines_decode_and_pass_headers_alike(gzip_server: str, backend: 
     assert get["headers"]["User-Agent"] == "probe/1"
     assert json.loads(post["body"]) == {"code": "c"}
     assert post["headers"]["Content-Type"] == "application/json"
+
+
+def _proxy_env(monkeypatch: pytest.MonkeyPatch, proxy: str, no_proxy: str) -> None:
+    for name in ("http_proxy", "HTTP_PROXY"):
+        monkeypatch.setenv(name, proxy)
+    for name in ("no_proxy", "NO_PROXY"):
+        monkeypatch.setenv(name, no_proxy)
+
+
+async def test_the_aiohttp_engine_takes_proxies_from_the_environment(
+    gzip_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HTTP_PROXY is followed, for every request (it is looked up once per origin), and NO_PROXY goes
+    around it."""
+    backend = "aiohttp"
+    _Handler.seen.clear()
+    _proxy_env(monkeypatch, gzip_server, "")
+    client = AsyncEternaltwin(url="http://proxied.invalid/", async_backend=backend)
+    try:
+        for _ in range(2):
+            assert (await client.get("/api/v1/clock")).json() == BODY
+    finally:
+        await client.aclose()
+    # The proxy received both requests in absolute form (no name of .invalid was ever resolved).
+    assert [seen["path"] for seen in _Handler.seen] == ["http://proxied.invalid/api/v1/clock"] * 2
+    _Handler.seen.clear()
+    _proxy_env(monkeypatch, "http://127.0.0.1:9", "127.0.0.1")  # a proxy that is not there, bypassed
+    client = AsyncEternaltwin(url=gzip_server, async_backend=backend)
+    try:
+        assert (await client.get("/api/v1/clock")).json() == BODY
+    finally:
+        await client.aclose()
+    assert [seen["path"] for seen in _Handler.seen] == ["/api/v1/clock"]
