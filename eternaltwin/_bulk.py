@@ -395,8 +395,12 @@ class _Run:
     def fresh(self, records: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         """``records`` without the items already received."""
         seen = self.seen
-        kept = [record for record in records if record["id"] not in seen]
-        seen.update(record["id"] for record in kept)
+        ids = [record["id"] for record in records]
+        if seen.isdisjoint(ids):  # (the usual case)
+            seen.update(ids)
+            return records
+        kept = [record for record, key in zip(records, ids, strict=True) if key not in seen]
+        seen.update(ids)
         self.duplicates += len(records) - len(kept)
         return kept
 

@@ -262,11 +262,29 @@ class _Columns:
         add_id, add_name, add_created = ids.append, self.names.append, self.created.append
         add_deleted, add_admin = self.deleted.append, self.admins.append
         for item in items:
+            if item.__class__ is _Row:  # a compact row: the same reading as below, by attributes
+                add_id(item.id)
+                shown = item.display_name
+                if shown.__class__ is not str:
+                    version = getattr(shown, "current", None)  # (None and UNSET have none)
+                    shown = None if version is None else version.value
+                add_name(shown if shown.__class__ is str else None)
+                stamp = item.created_at
+                add_created(stamp if stamp.__class__ is str else None)
+                stamp = item.deleted_at
+                add_deleted(stamp if stamp.__class__ is str else None)
+                flag = item.is_administrator
+                add_admin(flag if flag is True or flag is False else None)
+                kinds = item.links
+                if kinds.__class__ is dict:
+                    for kind, link in kinds.items():
+                        if link is not None and link.current is not None:
+                            account = link.current.user
+                            if account is not None and account.type is not None:
+                                self._add_remote(kind, len(ids) - 1, account)
+                continue
             if item.__class__ is not dict:
-                if item.__class__ is _Row:  # a compact row: the same reading, by attributes
-                    self._add_row(item)
-                else:
-                    self._add_other(item, inside_reply)
+                self._add_other(item, inside_reply)
                 continue
             user_id = item.get("id")
             if user_id is None and "items" in item:  # a raw search reply
@@ -307,39 +325,14 @@ class _Columns:
                                 )
                             )
 
-    def _add_row(self, row: Any) -> None:
-        """Append a compact row (:class:`eternaltwin._records.UserRow`), read as :meth:`add` reads the
-        JSON record it was decoded from (a missing member is ``UNSET`` there, not absent)."""
-        self.ids.append(row.id)
-        name = row.display_name
-        if name.__class__ is not str:
-            current = getattr(name, "current", None)
-            name = None if current is None else current.value
-        self.names.append(name if name.__class__ is str else None)
-        stamp = row.created_at
-        self.created.append(stamp if stamp.__class__ is str else None)
-        stamp = row.deleted_at
-        self.deleted.append(stamp if stamp.__class__ is str else None)
-        flag = row.is_administrator
-        self.admins.append(flag if flag is True or flag is False else None)
-        links = row.links
-        if links.__class__ is not dict:
-            return
-        for site, entry in links.items():
-            if entry is None or entry.current is None:
-                continue
-            remote = entry.current.user
-            if remote is not None and remote.type is not None:
-                remote_name = remote.username
-                if remote_name is None:
-                    remote_name = remote.display_name
-                self.remotes.setdefault(site, []).append(
-                    (
-                        len(self.ids) - 1,
-                        _text(remote.id),
-                        remote_name if remote_name.__class__ is str else None,
-                    )
-                )
+    def _add_remote(self, site: str, row: int, remote: Any) -> None:
+        """Note the linked account of a compact row (``remote``: its current link's user, with a type)."""
+        remote_name = remote.username
+        if remote_name is None:
+            remote_name = remote.display_name
+        self.remotes.setdefault(site, []).append(
+            (row, _text(remote.id), remote_name if remote_name.__class__ is str else None)
+        )
 
     def extend(self, other: _Columns) -> None:
         """Append the rows of ``other``."""
