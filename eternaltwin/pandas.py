@@ -411,7 +411,7 @@ def _extra_prefix(site: str) -> str:
 def _datetimes(values: list[Any]) -> Any:
     """The timestamps as ``datetime64[ns, UTC]``; NaT for what is missing or not a timestamp, and, with a
     warning, for a timestamp outside the nanosecond range (before 1677 or after 2262)."""
-    if all(value is None for value in values):  # (deleted_at, mostly: no parsing to do)
+    if values.count(None) == len(values):  # (deleted_at, mostly: no parsing to do)
         return pd.array(np.full(len(values), np.datetime64("NaT", "ns")), dtype=_DATETIME)
     stamps = pd.DatetimeIndex(pd.to_datetime(values, utc=True, format="ISO8601", errors="coerce"))
     try:
