@@ -225,16 +225,30 @@ async def asearch_frame(
 async def _fetch_frame(
     client: AsyncEternaltwin, query: str | None, options: dict[str, Any], progress: bool | None
 ) -> pd.DataFrame:
-    parts: dict[int, _Columns] = {}
+    # Parts are read straight into the result while they arrive in order (while the other pages are
+    # waited for), the others kept aside until the rows before them came. The bulk layer's parts cover
+    # disjoint rows, so none comes later that belongs before the rows read in: the order is the
+    # offsets' order, as if every part were sorted at the end.
+    result = _Columns()
+    aside: dict[int, _Columns] = {}
+    end = 0  # where the rows read in end
 
     def sink(offset: int, records: list[Mapping[str, Any]]) -> None:
-        parts[offset] = columns = _Columns()
-        columns.add(records)
+        nonlocal end
+        if offset != end:
+            aside[offset] = columns = _Columns()
+            columns.add(records)
+            return
+        result.add(records)
+        end = offset + len(records)
+        while end in aside:
+            part = aside.pop(end)
+            result.extend(part)
+            end += len(part.ids)
 
     await _bulk.fetch_search(client, query, sink, progress=progress, compact=True, **options)
-    result = _Columns()
-    for offset in sorted(parts):
-        result.extend(parts[offset])
+    for offset in sorted(aside):
+        result.extend(aside[offset])
     return result.frame()
 
 
