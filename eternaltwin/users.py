@@ -581,7 +581,9 @@ class SearchRecords:
     count : int
         How many users match in all.
     items : list of Mapping
-        The user records, each a JSON object with a string ``id``.
+        The user records, each a JSON object with a string ``id`` (from ``search_records(...,
+        compact=True)``, compact rows instead: :class:`eternaltwin._records.UserRow`, which answer
+        ``row["id"]`` and ``member in row`` alike).
     """
 
     offset: int | None

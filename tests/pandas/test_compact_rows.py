@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
 import pandas as pd
 import pytest
 
@@ -145,6 +146,8 @@ def test_bodies_that_are_not_json_fail_as_before(content: bytes) -> None:
 def test_search_frame_is_the_same_with_or_without_rows(
     pd_connected: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    page = httpx.get(f"{pd_connected.url}/api/v1/users", params={"q": "", "limit": 100, "offset": 500})
+    assert records.decode_search_page(page.content) is not None  # the sandbox's pages take the rows path
     with_rows = frames.search_frame(progress=False)
     connections.close()
     monkeypatch.setattr(_calls, "_row_decoder", lambda: None)
