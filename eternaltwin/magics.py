@@ -206,7 +206,7 @@ def _login_args() -> None:
 @_command("eternaltwin logout")
 @_arg("--alias", default=None, metavar="A", help="the connection to log out of (default: the active one)")
 def _logout_args() -> None:
-    """Forget the logged-in user's token."""
+    """Forget the logged-in user's token, and the login "remember me" saved for the connection."""
 
 
 @_command("eternaltwin sandbox")
@@ -487,10 +487,13 @@ class EternaltwinMagics(Magics):
             user = next((c.user for c in clients if c.user is not None), None)
             for client in clients:
                 _forget_login(client)
+            remembered = _forget_remembered_login(clients[0])
+        also = " The login remembered for this server is forgotten too." if remembered else ""
         if user is None:
-            print(f"Nobody was logged in on {alias!r}.")
+            print(f"Nobody was logged in on {alias!r}.{also}")
         else:
-            print(f"Logged out of {alias!r}: {user.display_name or user.identifier}'s token is forgotten.")
+            who = user.display_name or user.identifier
+            print(f"Logged out of {alias!r}: {who}'s token is forgotten.{also}")
 
     def _sandbox(self, args: Namespace) -> None:
         population = self._sandbox_population if args.population is None else args.population
@@ -623,6 +626,19 @@ def _forget_login(client: Any) -> None:
     if user is not None:
         user.logout()
     client.user = None
+
+
+def _forget_remembered_login(client: Any) -> bool:
+    """Forget the login the widget's "remember me" saved for this connection's server and OAuth client (as
+    the widget's own logout does); whether there was one."""
+    if not getattr(client, "client_id", None):
+        return False
+    from eternaltwin.widgets._token_cache import TokenCache
+
+    try:
+        return TokenCache().delete(str(client.url), str(client.client_id))
+    except (ConfigurationError, OSError):  # a cache that cannot be used holds nothing this kit saved
+        return False
 
 
 def _same_url(a: str, b: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -270,6 +271,29 @@ def test_me_and_logout(nb_connected: InteractiveShell, authorize: Callable[..., 
     assert user.token is None
     assert magic(nb_connected, "logout").stdout.strip() == "Nobody was logged in on 'default'."
     failing(nb_connected, "%eternaltwin me")
+
+
+def test_logout_forgets_the_remembered_login(
+    nb_connected: InteractiveShell,
+    authorize: Callable[..., tuple[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    from eternaltwin.widgets._token_cache import TokenCache
+
+    monkeypatch.setenv("ETERNALTWIN_CONFIG_DIR", str(tmp_path / "config"))
+    user = log_in("default", authorize, "bob")
+    client = connections["default"]
+    assert user.token is not None and client.client_id
+    cache = TokenCache()
+    cache.put(str(client.url), str(client.client_id), user.token)
+    other = ("http://127.0.0.1:9/", str(client.client_id))  # another server's login stays
+    cache.put(*other, user.token)
+    shown = magic(nb_connected, "logout")
+    assert shown.stdout.strip().endswith("The login remembered for this server is forgotten too.")
+    assert cache.get(str(client.url), str(client.client_id)) is None
+    assert cache.get(*other) is not None
+    assert magic(nb_connected, "logout").stdout.strip() == "Nobody was logged in on 'default'."
 
 
 def test_logout_unknown_alias(nb_connected: InteractiveShell) -> None:
