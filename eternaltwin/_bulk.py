@@ -188,7 +188,7 @@ async def fetch_search(
     progress : bool or None
         A ``tqdm.auto`` bar: None shows one for more than a few pages, True always, False never.
     compact : bool
-        Hand the sink compact rows (:class:`eternaltwin._records.UserRow`, when msgspec is installed)
+        Hand the sink compact rows (:class:`eternaltwin._compact.UserRow`, when msgspec is installed)
         for plain pages instead of JSON records (the full records of ``details`` stay JSON): what
         :mod:`eternaltwin.pandas` reads.
 

@@ -56,7 +56,7 @@ from eternaltwin.forum import ForumSection, ForumThread, ListingRecords
 from eternaltwin.users import GAME_SITES, LinkedAccount, SearchPage, User
 
 try:  # msgspec (the ``fast`` extra): search pages decoded into compact rows, read here like JSON records
-    from eternaltwin._records import UserRow as _Row
+    from eternaltwin._compact import UserRow as _Row
 except ImportError:  # pragma: no cover - depends on the environment
     _Row = None  # type: ignore[assignment,misc]
 

@@ -582,7 +582,7 @@ class SearchRecords:
         How many users match in all.
     items : list of Mapping
         The user records, each a JSON object with a string ``id`` (from ``search_records(...,
-        compact=True)``, compact rows instead: :class:`eternaltwin._records.UserRow`, which answer
+        compact=True)``, compact rows instead: :class:`eternaltwin._compact.UserRow`, which answer
         ``row["id"]`` and ``member in row`` alike).
     """
 

@@ -445,7 +445,7 @@ def parse_search_records(response: Response) -> SearchRecords:
 
 
 def parse_search_rows(response: Response) -> SearchRecords:
-    """A search reply checked, its items as compact rows (:class:`eternaltwin._records.UserRow`) when
+    """A search reply checked, its items as compact rows (:class:`eternaltwin._compact.UserRow`) when
     msgspec is installed and the page is plain; else as :func:`parse_search_records` reads it (JSON
     records, and the same errors)."""
     decode = _row_decoder()
@@ -461,9 +461,9 @@ def parse_search_rows(response: Response) -> SearchRecords:
 
 @functools.cache
 def _row_decoder() -> Callable[[bytes], tuple[int | None, int | None, int, list[Any]] | None] | None:
-    """:func:`eternaltwin._records.decode_search_page`, or None when msgspec is not installed."""
+    """:func:`eternaltwin._compact.decode_search_page`, or None when msgspec is not installed."""
     try:
-        from eternaltwin._records import decode_search_page
+        from eternaltwin._compact import decode_search_page
     except ImportError:
         return None
     return decode_search_page

@@ -18,7 +18,7 @@ from eternaltwin.exceptions import UnexpectedResponseError
 from eternaltwin.responses import Response
 from eternaltwin.sandbox import Sandbox
 
-records = pytest.importorskip("eternaltwin._records", reason="needs msgspec (the fast extra)")
+rows_module = pytest.importorskip("eternaltwin._compact", reason="needs msgspec (the fast extra)")
 
 _REMOTE = {"type": "HammerfestUser", "server": "hammerfest.fr", "id": "42", "username": "igor"}
 
@@ -90,7 +90,7 @@ def test_plain_pages_give_the_json_paths_frame() -> None:
     body = {"offset": 0, "limit": 100, "count": len(ODD_BUT_PLAIN), "items": ODD_BUT_PLAIN}
     compact = _calls.parse_search_rows(_reply(body))
     plain = _calls.parse_search_records(_reply(body))
-    assert all(type(row) is records.UserRow for row in compact.items)  # the rows path was taken
+    assert all(type(row) is rows_module.UserRow for row in compact.items)  # the rows path was taken
     assert (compact.offset, compact.limit, compact.count) == (plain.offset, plain.limit, plain.count)
     expected = _frame(plain.items)
     assert expected["hammerfest_fr_name"].iloc[7] == "igor"  # (the reference reads what it should)
@@ -117,7 +117,7 @@ def test_rows_answer_the_bulk_layers_questions_as_records_do() -> None:
 
 @pytest.mark.parametrize("body", NOT_PLAIN, ids=range(len(NOT_PLAIN)))
 def test_other_pages_are_read_as_json_with_the_same_result_or_error(body: Any) -> None:
-    assert records.decode_search_page(json.dumps(body).encode()) is None
+    assert rows_module.decode_search_page(json.dumps(body).encode()) is None
     try:
         expected = _calls.parse_search_records(_reply(body))
     except UnexpectedResponseError as error:
@@ -135,7 +135,7 @@ def test_other_pages_are_read_as_json_with_the_same_result_or_error(body: Any) -
     "content", [b"", b"not json", b'{"count": 1, "items": [{"id": "x"}]} trailing', b'{"count": NaN}']
 )
 def test_bodies_that_are_not_json_fail_as_before(content: bytes) -> None:
-    assert records.decode_search_page(content) is None
+    assert rows_module.decode_search_page(content) is None
     with pytest.raises(UnexpectedResponseError) as before:
         _calls.parse_search_records(_reply(content))
     with pytest.raises(UnexpectedResponseError) as now:
@@ -147,7 +147,7 @@ def test_search_frame_is_the_same_with_or_without_rows(
     pd_connected: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     page = httpx.get(f"{pd_connected.url}/api/v1/users", params={"q": "", "limit": 100, "offset": 500})
-    assert records.decode_search_page(page.content) is not None  # the sandbox's pages take the rows path
+    assert rows_module.decode_search_page(page.content) is not None  # the sandbox's pages take the rows path
     with_rows = frames.search_frame(progress=False)
     connections.close()
     monkeypatch.setattr(_calls, "_row_decoder", lambda: None)

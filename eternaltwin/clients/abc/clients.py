@@ -661,7 +661,7 @@ class ClientABC:
         which build their own rows: see :mod:`eternaltwin.pandas`).
 
         With ``compact=True`` (what the frames ask), a plain page's items come as compact rows
-        (:class:`eternaltwin._records.UserRow`: only the members a users frame reads, decoded by
+        (:class:`eternaltwin._compact.UserRow`: only the members a users frame reads, decoded by
         msgspec when it is installed) instead of JSON objects; any other page as JSON.
 
         Returns
