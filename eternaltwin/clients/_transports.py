@@ -36,11 +36,15 @@ def pool_limits(max_connections: int) -> httpx.Limits:
     return httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
 
 
-def async_transport(backend: Backend, *, verify_ssl: bool, max_connections: int) -> httpx.AsyncBaseTransport:
-    """A new transport for an async client's pool (create it inside the event loop that will use it)."""
+def async_transport(
+    backend: Backend, *, verify_ssl: bool, max_connections: int
+) -> httpx.AsyncBaseTransport | None:
+    """A new transport for an async client's pool (create it inside the event loop that will use it), or
+    None for httpx's own: the ``httpx.AsyncClient`` then builds it (from the client's ``verify`` and
+    ``limits``) with the proxies the environment names, which it ignores beside a given transport."""
     if backend == "aiohttp":
         return AiohttpTransport(verify_ssl=verify_ssl, max_connections=max_connections)
-    return httpx.AsyncHTTPTransport(verify=tls_context(verify_ssl), limits=pool_limits(max_connections))
+    return None
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 import pytest
 
 from eternaltwin.clients.asyncio.clients import Eternaltwin as AsyncEternaltwin
+from eternaltwin.clients.sync.clients import Eternaltwin
 
 BODY = {"time": "2021-11-15T00:00:00.000Z"}
 
@@ -81,12 +82,12 @@ def _proxy_env(monkeypatch: pytest.MonkeyPatch, proxy: str, no_proxy: str) -> No
         monkeypatch.setenv(name, no_proxy)
 
 
-async def test_the_aiohttp_engine_takes_proxies_from_the_environment(
-    gzip_server: str, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("backend", ["aiohttp", "httpx"])
+async def test_each_engine_takes_proxies_from_the_environment(
+    gzip_server: str, monkeypatch: pytest.MonkeyPatch, backend: str
 ) -> None:
-    """HTTP_PROXY is followed, for every request (it is looked up once per origin), and NO_PROXY goes
-    around it."""
-    backend = "aiohttp"
+    """HTTP_PROXY is followed, for every request (aiohttp's engine looks it up once per origin), and
+    NO_PROXY goes around it."""
     _Handler.seen.clear()
     _proxy_env(monkeypatch, gzip_server, "")
     client = AsyncEternaltwin(url="http://proxied.invalid/", async_backend=backend)
@@ -105,3 +106,13 @@ async def test_the_aiohttp_engine_takes_proxies_from_the_environment(
     finally:
         await client.aclose()
     assert [seen["path"] for seen in _Handler.seen] == ["/api/v1/clock"]
+
+
+def test_the_sync_client_takes_proxies_from_the_environment(
+    gzip_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _Handler.seen.clear()
+    _proxy_env(monkeypatch, gzip_server, "")
+    with Eternaltwin(url="http://proxied.invalid/") as client:
+        assert client.get("/api/v1/clock").json() == BODY
+    assert [seen["path"] for seen in _Handler.seen] == ["http://proxied.invalid/api/v1/clock"]

@@ -14,7 +14,7 @@ import httpx
 
 from eternaltwin.clients._flows import Sleep, UserPages, to_response, transport_error
 from eternaltwin.clients._operations import AsyncSender
-from eternaltwin.clients._transports import async_transport
+from eternaltwin.clients._transports import async_transport, pool_limits, tls_context
 from eternaltwin.clients.abc.clients import ClientABC
 from eternaltwin.clients.asyncio.announcements import AnnouncementClient
 from eternaltwin.clients.asyncio.archive import ArchiveClient
@@ -107,6 +107,8 @@ class Eternaltwin(AsyncSender, ClientABC):
         )
         http = self._http = httpx.AsyncClient(
             transport=transport,  # type: ignore[arg-type]
+            verify=tls_context(self.verify_ssl),  # (these two for httpx's own transport, when it builds it)
+            limits=pool_limits(self.max_connections),
             timeout=self._httpx_timeout,
             follow_redirects=self.allow_redirects,
             headers={"User-Agent": self.user_agent},
