@@ -179,25 +179,38 @@ class FakeServer:
 
 
 @pytest.fixture
-async def fake(all_records: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Any]:
-    """``(server, configure)``: a FakeServer over ``all_records``; ``configure(**options)`` points both
-    registries' ``default`` at it (``max_retries=0`` unless given; retries do not wait)."""
-    server = FakeServer(all_records)
+async def point_at() -> AsyncIterator[Callable[[str, Any], Callable[..., Any]]]:
+    """``point_at(url, server)`` gives ``configure(**options)``, which points both registries' ``default``
+    at ``server`` (a handler served through ``httpx.MockTransport`` as ``url``; ``max_retries=0`` unless
+    given, and retries do not wait) and returns ``server``. The registries are cleared before and after."""
 
-    def configure(**options: Any) -> FakeServer:
-        settings = {
-            "url": FAKE_URL,
-            "transport": httpx.MockTransport(server),
-            "max_retries": 0,
-            "retry_backoff": 0.0,
-            **options,
-        }
-        connections.configure(default=settings)
-        async_connections.configure(default=settings)
-        return server
+    def point(url: str, server: Any) -> Callable[..., Any]:
+        def configure(**options: Any) -> Any:
+            settings = {
+                "url": url,
+                "transport": httpx.MockTransport(server),
+                "max_retries": 0,
+                "retry_backoff": 0.0,
+                **options,
+            }
+            connections.configure(default=settings)
+            async_connections.configure(default=settings)
+            return server
+
+        return configure
 
     await _reset()
     try:
-        yield server, configure
+        yield point
     finally:
         await _reset()
+
+
+@pytest.fixture
+def fake(
+    all_records: list[dict[str, Any]], point_at: Callable[[str, Any], Callable[..., Any]]
+) -> tuple[FakeServer, Callable[..., FakeServer]]:
+    """``(server, configure)``: a FakeServer over ``all_records``; ``configure(**options)`` points both
+    registries' ``default`` at it (see ``point_at``)."""
+    server = FakeServer(all_records)
+    return server, point_at(FAKE_URL, server)

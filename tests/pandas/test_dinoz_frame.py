@@ -10,7 +10,7 @@ import gc
 import logging
 import random
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,7 +19,6 @@ import pandas as pd
 import pytest
 
 from eternaltwin import pandas as frames
-from eternaltwin.connections import async_connections, connections
 from eternaltwin.exceptions import (
     ArchiveFetchError,
     EternaltwinWarning,
@@ -244,36 +243,14 @@ def dinoparc_users(users: pd.DataFrame) -> pd.DataFrame:
     return users[linked]
 
 
-async def _reset() -> None:
-    await async_connections.aclose()
-    connections.close()
-    async_connections.clear()
-    connections.clear()
-
-
 @pytest.fixture
-async def archive() -> AsyncIterator[tuple[FakeArchive, Callable[..., FakeArchive]]]:
+def archive(
+    point_at: Callable[[str, Any], Callable[..., Any]],
+) -> tuple[FakeArchive, Callable[..., FakeArchive]]:
     """``(server, configure)``: a FakeArchive; ``configure(**options)`` points both registries at it
-    (``max_retries=0`` unless given)."""
+    (see ``point_at``)."""
     server = FakeArchive()
-
-    def configure(**options: Any) -> FakeArchive:
-        settings = {
-            "url": FAKE_URL,
-            "transport": httpx.MockTransport(server),
-            "max_retries": 0,
-            "retry_backoff": 0.0,
-            **options,
-        }
-        connections.configure(default=settings)
-        async_connections.configure(default=settings)
-        return server
-
-    await _reset()
-    try:
-        yield server, configure
-    finally:
-        await _reset()
+    return server, point_at(FAKE_URL, server)
 
 
 ArchiveFixture = tuple[FakeArchive, Callable[..., FakeArchive]]

@@ -8,7 +8,7 @@ import asyncio
 import copy
 import re
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -16,7 +16,6 @@ import pandas as pd
 import pytest
 
 from eternaltwin import pandas as frames
-from eternaltwin.connections import async_connections, connections
 from eternaltwin.exceptions import (
     EternaltwinWarning,
     InvalidArgumentError,
@@ -294,36 +293,14 @@ class FakeForum:
         return {**thread, "section": section, "posts": listing}
 
 
-async def _reset() -> None:
-    await async_connections.aclose()
-    connections.close()
-    async_connections.clear()
-    connections.clear()
-
-
 @pytest.fixture
-async def forum(snapshot: Snapshot) -> AsyncIterator[tuple[FakeForum, Callable[..., FakeForum]]]:
+def forum(
+    snapshot: Snapshot, point_at: Callable[[str, Any], Callable[..., Any]]
+) -> tuple[FakeForum, Callable[..., FakeForum]]:
     """``(server, configure)``: a FakeForum; ``configure(**options)`` points both registries at it
-    (``max_retries=0`` unless given)."""
+    (see ``point_at``)."""
     server = FakeForum(snapshot)
-
-    def configure(**options: Any) -> FakeForum:
-        settings = {
-            "url": FAKE_URL,
-            "transport": httpx.MockTransport(server),
-            "max_retries": 0,
-            "retry_backoff": 0.0,
-            **options,
-        }
-        connections.configure(default=settings)
-        async_connections.configure(default=settings)
-        return server
-
-    await _reset()
-    try:
-        yield server, configure
-    finally:
-        await _reset()
+    return server, point_at(FAKE_URL, server)
 
 
 ForumFixture = tuple[FakeForum, Callable[..., FakeForum]]
