@@ -396,11 +396,15 @@ class _Run:
         """``records`` without the items already received."""
         seen = self.seen
         ids = [record["id"] for record in records]
-        if seen.isdisjoint(ids):  # (the usual case)
-            seen.update(ids)
+        page_ids = set(ids)
+        if len(page_ids) == len(ids) and seen.isdisjoint(page_ids):  # (the usual case)
+            seen |= page_ids
             return records
-        kept = [record for record, key in zip(records, ids, strict=True) if key not in seen]
-        seen.update(ids)
+        kept = []  # the first of each id, in order: none seen before, nor twice in this page
+        for record, key in zip(records, ids, strict=True):
+            if key not in seen:
+                seen.add(key)
+                kept.append(record)
         self.duplicates += len(records) - len(kept)
         return kept
 

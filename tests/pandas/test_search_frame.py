@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import eternaltwin.pandas as frames
+from eternaltwin import _bulk
 from eternaltwin.connections import async_connections, connections
 from eternaltwin.exceptions import (
     ConnectionFailed,
@@ -403,6 +404,35 @@ def test_a_user_inserted_during_the_fetch_is_not_returned_twice(fake: FakeFixtur
         frame = frames.search_frame(progress=False, concurrency=1)
     assert frame["id"].is_unique
     assert len(frame) == 1003
+
+
+def test_an_id_twice_in_one_page_is_returned_once(fake: FakeFixture) -> None:
+    server, configure = fake
+    configure()
+
+    def twice_in_the_second_page(offset: int, limit: int, reply: dict[str, Any]) -> dict[str, Any]:
+        if offset == 100 and limit:
+            items = list(reply["items"])
+            items[7] = items[3]  # the server repeats a user in place of another, in one page
+            return {**reply, "items": items}
+        return reply
+
+    server.rewrite = twice_in_the_second_page
+    # The user it replaced never came: an error naming the gap, not 1,003 rows with one id twice.
+    with pytest.raises(PageFetchError, match="1 missing") as caught:
+        frames.search_frame(progress=False, concurrency=2)
+    assert "1 user(s) came more than once" in str(caught.value)
+    rows: list[str] = []
+
+    def sink(offset: int, records: list[Any]) -> None:
+        rows.extend(record["id"] for record in records)
+
+    async def fetch() -> None:
+        await _bulk.fetch_search(async_connections.get_connection(), None, sink, progress=False)
+
+    with pytest.raises(PageFetchError):
+        asyncio.run(fetch())
+    assert len(rows) == len(set(rows))  # what reached the sink holds each id once
 
 
 def test_a_huge_count_creates_no_work_of_its_own(fake: FakeFixture) -> None:
