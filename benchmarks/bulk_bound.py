@@ -113,7 +113,7 @@ def main() -> None:
     options = parser.parse_args()
     from eternaltwin.config import resolve_backend
 
-    default = resolve_backend("auto", "paging")
+    default = resolve_backend("auto")
     pages = math.ceil(options.users / PAGE_SIZE)
     contenders: dict[str, Callable[[str], int]] = {
         f"search_frame (default: {default})": lambda url: search_frame(url, options.concurrency, "auto"),

@@ -415,16 +415,14 @@ def _has_aiohttp() -> bool:
     return importlib.util.find_spec("aiohttp") is not None
 
 
-def resolve_backend(
-    name: str, workload: Literal["lookups", "paging"] = "lookups"
-) -> Literal["aiohttp", "httpx"]:
-    """The engine an ``async_backend`` option stands for, for a kind of work.
+def resolve_backend(name: str) -> Literal["aiohttp", "httpx"]:
+    """The engine an ``async_backend`` option stands for.
 
-    ``"auto"`` picks by measurement (``benchmarks/client_lookups.py``, ``benchmarks/bulk_bound.py``), per
-    kind of work: today aiohttp, when installed, for both, many small lookups at once (about twice
-    httpx's rate at 32 in flight) and paging through large replies at the polite 8 in flight (about half
-    the CPU per page of httpx's pool, and closer to the latency bound); else httpx. A named engine is used
-    for everything.
+    ``"auto"`` picks by measurement, on both of the kit's workloads: aiohttp when it is installed, for it
+    wins many small lookups at once (about twice httpx's rate at 32 in flight,
+    ``benchmarks/client_lookups.py``) and paging through large replies at the polite 8 in flight (about
+    half the CPU per page of httpx's pool, and closer to the latency bound, ``benchmarks/bulk_bound.py``);
+    else httpx. A named engine is used as named.
 
     Raises
     ------

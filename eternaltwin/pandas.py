@@ -217,7 +217,7 @@ async def asearch_frame(
     """The async twin of :func:`search_frame` (same parameters, result and errors), through the pooled
     client of ``async_connections``."""
     _bulk.check_options(limit, concurrency)
-    client = async_connections.get_connection(using).bulk_client()
+    client = async_connections.get_connection(using)
     options: dict[str, Any] = {"limit": limit, "details": details, "concurrency": concurrency}
     return await _fetch_frame(client, query, options, progress)
 
@@ -562,7 +562,7 @@ class UsersAccessor:
         self, *, concurrency: int = 8, progress: bool | None = None, using: str | None = None
     ) -> pd.DataFrame:
         """The async twin of :meth:`details` (await it in a running event loop)."""
-        client = async_connections.get_connection(using).bulk_client()
+        client = async_connections.get_connection(using)
         records = await _bulk.fetch_records(client, self._ids(), concurrency=concurrency, progress=progress)
         return self._rebuild(records)
 
@@ -670,7 +670,7 @@ async def aforum_threads_frame(
     """The async twin of :func:`forum_threads_frame` (same parameters, result and errors), through the
     pooled client of ``async_connections``."""
     _bulk.check_options(None, concurrency)
-    client = async_connections.get_connection(using).bulk_client()
+    client = async_connections.get_connection(using)
     return (await _fetch_threads(client, concurrency, progress)).frame()
 
 
@@ -744,7 +744,7 @@ async def aforum_posts_frame(
     pooled client of ``async_connections``."""
     _bulk.check_options(None, concurrency)
     references = None if threads is None else _thread_references(threads)
-    client = async_connections.get_connection(using).bulk_client()
+    client = async_connections.get_connection(using)
     return await _fetch_posts(client, references, concurrency, progress)
 
 
@@ -1132,7 +1132,7 @@ async def adinoz_frame(
     client of ``async_connections``."""
     _bulk.check_options(None, concurrency)
     accounts, owners = _dinoparc_accounts(users)
-    client = async_connections.get_connection(using).bulk_client()
+    client = async_connections.get_connection(using)
     return await _fetch_dinoz(client, accounts, owners, concurrency, progress)
 
 

@@ -412,27 +412,22 @@ def test_an_unknown_alias_suggests_what_keeps_the_others() -> None:
     assert "configure(" not in message  # configure() would drop the other connections
 
 
-async def test_auto_picks_the_engine_by_workload(monkeypatch: pytest.MonkeyPatch) -> None:
-    """aiohttp (when installed) for lookups and for paging alike (measured: benchmarks/)."""
+def test_auto_picks_aiohttp_when_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """aiohttp (when installed) for lookups and for paging alike (measured: benchmarks/); a named engine
+    is used as named, by a connection and by the async twin of a sync one."""
     from eternaltwin import config
 
     engine = "aiohttp" if config._has_aiohttp() else "httpx"
-    assert config.resolve_backend("auto", "paging") == engine
     assert config.resolve_backend("auto") == engine
-    assert config.resolve_backend("aiohttp", "paging") == "aiohttp"  # a named engine is used for all
     assert config.resolve_backend("httpx") == "httpx"
+    monkeypatch.setattr(config, "_has_aiohttp", lambda: True)
+    assert config.resolve_backend("auto") == "aiohttp"
+    assert config.resolve_backend("aiohttp") == "aiohttp"
 
     sync_client = SyncEternaltwin(url="http://127.0.0.1:9/")
-    assert sync_client.async_twin().async_backend == engine
+    assert sync_client.async_twin().async_backend == "auto"  # the same settings
     assert sync_client.async_twin() is sync_client.async_twin()  # kept
     named = SyncEternaltwin(url="http://127.0.0.1:9/", async_backend="httpx")
     assert named.async_twin().async_backend == "httpx"
-
-    monkeypatch.setattr(config, "_has_aiohttp", lambda: True)
-    auto = AsyncEternaltwin(url="http://127.0.0.1:9/")
-    assert auto.bulk_client() is auto  # the same engine for paging: no twin
-    httpx_only = AsyncEternaltwin(url="http://127.0.0.1:9/", async_backend="httpx")
-    assert httpx_only.bulk_client() is httpx_only
     for client in (sync_client, named):
         client.close()
-    await auto.aclose()

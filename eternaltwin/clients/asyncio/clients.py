@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import threading
 from collections.abc import AsyncGenerator
 from types import TracebackType
@@ -85,7 +84,6 @@ class Eternaltwin(AsyncSender, ClientABC):
         self._in_use: dict[httpx.AsyncClient, int] = {}  # pools with calls in flight, and how many
         # Each pool's closer: an async generator its loop knows of (see _close_with_loop).
         self._closers: dict[httpx.AsyncClient, AsyncGenerator[None, None]] = {}
-        self._bulk_twin: Eternaltwin | None = None
 
     @property
     def http(self) -> httpx.AsyncClient:
@@ -216,9 +214,6 @@ class Eternaltwin(AsyncSender, ClientABC):
             http, self._http = self._http, None
             loop, self._http_loop = self._http_loop, None
             busy = http in self._in_use
-            twin = self._bulk_twin
-        if twin is not None:
-            await twin.aclose()
         if http is None or busy:
             return
         try:
@@ -230,25 +225,6 @@ class Eternaltwin(AsyncSender, ClientABC):
         else:
             self._close_elsewhere(http, loop)
 
-    def bulk_client(self) -> Eternaltwin:
-        """The client that bulk fetches (``asearch_frame``, the forum frames, ``adetails``) send through.
-
-        This client itself, unless ``async_backend="auto"`` picks another engine for paging than for
-        lookups (:func:`eternaltwin.config.resolve_backend`): then a twin with this client's settings on
-        that engine, made once, kept, and closed with this client.
-        """
-        engine = resolve_backend(self.async_backend, "paging")
-        if engine == resolve_backend(self.async_backend):
-            return self
-        with self._pool_lock:
-            twin = self._bulk_twin
-            if twin is None:
-                twin = self._bulk_twin = Eternaltwin.from_settings(
-                    dataclasses.replace(self.settings, async_backend=engine), transport=self._transport
-                )
-                twin.alias = self.alias
-            return twin
-
     def close_soon(self) -> None:
         """Close the pooled connections without awaiting (for code that cannot await: a registry replacing
         this connection): on the pool's own loop, as soon as it can; calls in flight finish first."""
@@ -256,9 +232,6 @@ class Eternaltwin(AsyncSender, ClientABC):
             http, self._http = self._http, None
             loop, self._http_loop = self._http_loop, None
             busy = http in self._in_use
-            twin = self._bulk_twin
-        if twin is not None:
-            twin.close_soon()
         if http is not None and not busy:
             self._close_elsewhere(http, loop)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 import time
 from types import TracebackType
@@ -19,7 +18,6 @@ from eternaltwin.clients.sync.archive import ArchiveClient
 from eternaltwin.clients.sync.clock import ClockClient
 from eternaltwin.clients.sync.forum import ForumClient
 from eternaltwin.clients.sync.users import UserClient
-from eternaltwin.config import resolve_backend
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -156,8 +154,6 @@ class Eternaltwin(SyncSender, ClientABC):
         It is what the sync API's concurrent work (``search_frame``, ``df.eternaltwin.details()``) sends
         through, on the kit's loop thread (:mod:`eternaltwin._blocking`), so that its pooled connections
         last from one call to the next. It shares no connection with this client, and closes with it.
-        Under ``async_backend="auto"`` it sends through the engine that pages fastest
-        (:func:`eternaltwin.config.resolve_backend`).
         """
         with self._pool_lock:
             twin = self._twin
@@ -165,10 +161,9 @@ class Eternaltwin(SyncSender, ClientABC):
                 from eternaltwin.clients.asyncio.clients import Eternaltwin as AsyncEternaltwin
 
                 transport = self._transport
-                engine = resolve_backend(self.async_backend, "paging")
                 # A test's MockTransport serves both flavours; a sync-only transport cannot be reused.
                 twin = self._twin = AsyncEternaltwin.from_settings(
-                    dataclasses.replace(self.settings, async_backend=engine),
+                    self.settings,
                     transport=transport if hasattr(transport, "handle_async_request") else None,
                 )
                 twin.alias = self.alias
