@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, overload
 
 from eternaltwin._parsing import (
     expect_mapping,
@@ -661,7 +661,7 @@ class _AsyncOperations(Protocol):
 _C_co = TypeVar("_C_co", covariant=True)
 
 
-class _Registry(Protocol, Generic[_C_co]):
+class _Registry(Protocol[_C_co]):
     """A connection registry, as :class:`User` uses it (:class:`eternaltwin.connections.Connections`)."""
 
     def get_connection(self, alias: str | None = None) -> _C_co: ...
