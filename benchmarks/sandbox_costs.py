@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,18 +28,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
+from sandbox_startup import free_port
 
 READY_TIMEOUT_SECONDS = 60.0
 TARGET_RATIO = 2.0
 PAGE_SIZE = 100
-
-
-def free_port() -> int:
-    """A port that was free a moment ago on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def process_cpu_seconds(pid: int) -> float | None:
