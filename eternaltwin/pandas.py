@@ -94,6 +94,7 @@ _BASE_COLUMNS: tuple[tuple[str, Any], ...] = (
     ("is_administrator", _BOOLEAN),
 )
 _SITES: tuple[str, ...] = tuple(GAME_SITES)
+_BASE_NAMES: tuple[str, ...] = tuple(name for name, _ in _BASE_COLUMNS)
 
 #: The fixed columns of a users frame, in order, with their dtypes (any link kinds the kit does not know
 #: follow them, as string columns: see the module docstring).
@@ -244,7 +245,9 @@ async def _fetch_frame(
         while end in aside:
             part = aside.pop(end)
             result.extend(part)
-            end += len(part.ids)
+            end += part.rows
+        if len(result.ids) >= _SETTLE_ROWS:  # typed now, while the other pages are waited for
+            result.settle()
 
     await _bulk.fetch_search(client, query, sink, progress=progress, compact=True, **options)
     for offset in sorted(aside):
@@ -252,13 +255,19 @@ async def _fetch_frame(
     return result.frame()
 
 
-class _Columns:
-    """Column lists being filled, one user at a time; :meth:`frame` converts them in one go.
+#: A bulk fetch converts the rows it has read in, in order, to typed arrays every this many rows (while
+#: the other pages are waited for), so that the frame at the end converts only the last ones.
+_SETTLE_ROWS = 2000
 
+
+class _Columns:
+    """Column lists being filled, one user at a time; :meth:`frame` converts them (vectorised).
+
+    :meth:`settle` converts the rows so far ahead of time, into typed parts that :meth:`frame` joins.
     Linked accounts are rare, so they are kept sparse (row numbers and values) and spread out at the end.
     """
 
-    __slots__ = ("admins", "created", "deleted", "ids", "names", "remotes")
+    __slots__ = ("admins", "base", "created", "deleted", "ids", "names", "outside", "remotes", "settled")
 
     def __init__(self) -> None:
         self.ids: list[Any] = []
@@ -268,11 +277,19 @@ class _Columns:
         self.admins: list[Any] = []
         # links key -> [(row, remote id, remote name), ...]
         self.remotes: dict[str, list[tuple[int, str | None, str | None]]] = {site: [] for site in _SITES}
+        self.settled: list[tuple[Any, ...]] = []  # the typed columns of rows already settled, a part each
+        self.base = 0  # how many rows are settled (the lists hold the rows after them)
+        self.outside = 0  # settled timestamps that became NaT for being out of range
+
+    @property
+    def rows(self) -> int:
+        """How many rows there are."""
+        return self.base + len(self.ids)
 
     def add(self, items: Iterable[Any], *, inside_reply: bool = False) -> None:
         """Append the users of ``items`` (see :func:`users_frame` for what an item may be); ``inside_reply``:
         they are the items of a search reply, where another reply would be an error."""
-        ids, remotes = self.ids, self.remotes
+        ids, remotes, base = self.ids, self.remotes, self.base - 1
         add_id, add_name, add_created = ids.append, self.names.append, self.created.append
         add_deleted, add_admin = self.deleted.append, self.admins.append
         for item in items:
@@ -295,7 +312,7 @@ class _Columns:
                         if link is not None and link.current is not None:
                             account = link.current.user
                             if account is not None and account.type is not None:
-                                self._add_remote(kind, len(ids) - 1, account)
+                                self._add_remote(kind, base + len(ids), account)
                 continue
             if item.__class__ is not dict:
                 self._add_other(item, inside_reply)
@@ -333,7 +350,7 @@ class _Columns:
                                 linked = remotes[site] = []
                             linked.append(
                                 (
-                                    len(ids) - 1,
+                                    base + len(ids),
                                     _text(remote.get("id")),
                                     remote_name if remote_name.__class__ is str else None,
                                 )
@@ -350,7 +367,12 @@ class _Columns:
 
     def extend(self, other: _Columns) -> None:
         """Append the rows of ``other``."""
-        shift = len(self.ids)
+        shift = self.rows
+        if other.settled:
+            self.settle()
+            self.settled += other.settled
+            self.base += other.base
+            self.outside += other.outside
         self.ids += other.ids
         self.names += other.names
         self.created += other.created
@@ -384,7 +406,7 @@ class _Columns:
             )
 
     def _add_user(self, user: User) -> None:
-        row = len(self.ids)
+        row = self.rows
         self.ids.append(user.identifier)
         self.names.append(user.display_name)
         self.created.append(user.created_at)
@@ -393,16 +415,35 @@ class _Columns:
         for site, account in user.links.items():
             self.remotes.setdefault(site, []).append((row, account.id, account.name))
 
+    def settle(self) -> None:
+        """Convert the rows not settled yet into a typed part (then empty the lists)."""
+        if self.ids:
+            part, outside = self._typed()
+            self.settled.append(part)
+            self.outside += outside
+            self.base += len(self.ids)
+            self.ids, self.names, self.created, self.deleted, self.admins = [], [], [], [], []
+
+    def _typed(self) -> tuple[tuple[Any, ...], int]:
+        """The typed columns of the rows not settled, and how many of their timestamps were out of range."""
+        created, early = _timestamps(self.created)
+        deleted, late = _timestamps(self.deleted)
+        strings = (pd.array(self.ids, dtype=_STRING), pd.array(self.names, dtype=_STRING))
+        return (*strings, created, deleted, _booleans(self.admins)), early + late
+
     def frame(self, index: Any = None) -> pd.DataFrame:
         """The typed frame (vectorised conversions only)."""
-        size = len(self.ids)
-        data: dict[str, Any] = {
-            "id": pd.array(self.ids, dtype=_STRING),
-            "display_name": pd.array(self.names, dtype=_STRING),
-            "created_at": _datetimes(self.created),
-            "deleted_at": _datetimes(self.deleted),
-            "is_administrator": pd.array(self.admins, dtype=_BOOLEAN),
-        }
+        size = self.rows
+        last, outside = self._typed()
+        outside += self.outside
+        if outside:
+            _warn_outside(outside)
+        parts = [*self.settled, last] if self.settled else [last]
+        columns = [
+            part[0] if len(parts) == 1 else type(part[0])._concat_same_type(list(part))
+            for part in zip(*parts, strict=True)
+        ]
+        data: dict[str, Any] = dict(zip(_BASE_NAMES, columns, strict=True))
         # The known kinds always (in GAME_SITES order), then any other kind that has an account, sorted.
         extra = sorted(site for site, linked in self.remotes.items() if linked and site not in GAME_SITES)
         for site in (*_SITES, *extra):
@@ -425,19 +466,37 @@ def _extra_prefix(site: str) -> str:
 def _datetimes(values: list[Any]) -> Any:
     """The timestamps as ``datetime64[ns, UTC]``; NaT for what is missing or not a timestamp, and, with a
     warning, for a timestamp outside the nanosecond range (before 1677 or after 2262)."""
+    stamps, outside = _timestamps(values)
+    if outside:
+        _warn_outside(outside)
+    return stamps
+
+
+def _timestamps(values: list[Any]) -> tuple[Any, int]:
+    """:func:`_datetimes` without the warning: the timestamps, and how many were out of range."""
     if values.count(None) == len(values):  # (deleted_at, mostly: no parsing to do)
-        return pd.array(np.full(len(values), np.datetime64("NaT", "ns")), dtype=_DATETIME)
+        return pd.array(np.full(len(values), np.datetime64("NaT", "ns")), dtype=_DATETIME), 0
     stamps = pd.DatetimeIndex(pd.to_datetime(values, utc=True, format="ISO8601", errors="coerce"))
     try:
-        return stamps.as_unit("ns").array
+        return stamps.as_unit("ns").array, 0
     except (pd.errors.OutOfBoundsDatetime, OverflowError):
         low, high = (pd.Timestamp(bound).tz_localize("UTC") for bound in (pd.Timestamp.min, pd.Timestamp.max))
         outside = (stamps < low) | (stamps > high)
-        warn(
-            f"{int(outside.sum())} timestamp(s) outside what a datetime64[ns] column holds (1677-2262) "
-            "became NaT; the users' raw records keep them."
-        )
-        return pd.DatetimeIndex(stamps.where(~outside)).as_unit("ns").array
+        return pd.DatetimeIndex(stamps.where(~outside)).as_unit("ns").array, int(outside.sum())
+
+
+def _warn_outside(count: int) -> None:
+    warn(
+        f"{count} timestamp(s) outside what a datetime64[ns] column holds (1677-2262) became NaT; the "
+        "users' raw records keep them."
+    )
+
+
+def _booleans(values: list[bool | None]) -> Any:
+    """A ``boolean`` array of ``values`` (None: missing)."""
+    if None in values:
+        return pd.array(values, dtype=_BOOLEAN)
+    return pd.arrays.BooleanArray(np.array(values, dtype=bool), np.zeros(len(values), dtype=bool))
 
 
 def _sparse_strings(size: int, rows: list[int], values: list[str | None]) -> Any:

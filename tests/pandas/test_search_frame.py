@@ -56,6 +56,23 @@ def test_all_users_in_the_servers_order(pd_connected: Sandbox) -> None:
     assert_columns(frame)
 
 
+def test_rows_settled_while_pages_arrive_give_the_same_frame(
+    pd_connected: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(frames, "_SETTLE_ROWS", 150)  # (2,000 rows: more than the sandbox has)
+    settled: list[int] = []
+    settle = frames._Columns.settle
+
+    def counting(columns: frames._Columns) -> None:
+        settled.append(len(columns.ids))
+        settle(columns)
+
+    monkeypatch.setattr(frames._Columns, "settle", counting)
+    frame = frames.search_frame(progress=False)
+    pd.testing.assert_frame_equal(frame, users_frame(sequential_pages(100)))
+    assert len(settled) >= 3 and all(rows >= 150 for rows in settled)
+
+
 async def test_async_version_gives_the_same_frame(pd_connected: Sandbox) -> None:
     frame = await frames.asearch_frame(progress=False, concurrency=3)
     expected = await asyncio.to_thread(sequential_pages, 100)
