@@ -35,6 +35,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, 
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from eternaltwin.clients._calls import SEARCH_PAGE_LIMIT
+from eternaltwin.clients._flows import on_reply
 from eternaltwin.exceptions import ArchiveFetchError, EternalTwinError, PageFetchError, UserFetchError, warn
 
 if TYPE_CHECKING:
@@ -345,25 +346,28 @@ class _Run:
         """``size`` cut at the end of the listing (when its count is known)."""
         return size if self.total is None else max(0, min(size, self.total - offset))
 
-    async def take(self, offset: int, gate: asyncio.Semaphore, bar: Any) -> None:
-        """Fetch the page at ``offset``; note a short page as a gap, and stop taking pages past it."""
+    async def take(self, offset: int, place: _Place, bar: Any) -> None:
+        """Fetch the page at ``offset`` (its first request in ``place``); note a short page as a gap, and
+        stop taking pages past it."""
         size = self.size(offset, PAGE_SIZE)
-        served = await self.fetch(offset, size, gate, bar)
+        served = await self.fetch(offset, size, place, bar)
         size = self.size(offset, size)  # the first page told the count
         if served < size:
             self.gaps.append((offset + served, size - served))
             self.end = min(self.end, offset + served)
 
-    async def fetch(self, offset: int, size: int, gate: asyncio.Semaphore, bar: Any) -> int:
+    async def fetch(self, offset: int, size: int, place: _Place, bar: Any) -> int:
         """Fetch rows ``offset`` to ``offset + size`` into the sink; return how many the server served
-        (a server whose maximum limit is below ``size`` answers short pages: the rest is asked at once)."""
+        (a server whose maximum limit is below ``size`` answers short pages: the rest is asked at once).
+        The first request goes in ``place``, any other in a place of the same gate."""
         records: list[Mapping[str, Any]] = []
         served = 0
         label = self.listing.label
         while served < size:
             start, want = offset + served, size - served
-            async with gate:
+            async with place:
                 reply = await page_request(self.listing.page(start, want), start, want, label)
+            place = _Place(place.gate)
             if self.total is None:
                 self.learn(reply.count, bar)
                 size = self.size(offset, size)
@@ -376,7 +380,7 @@ class _Run:
             if not fresh:  # only items already seen: a server that ignores offset would loop forever
                 break
             records.extend(fresh)
-        await self.listing.complete(records, gate)
+        await self.listing.complete(records, place.gate)
         if records:
             self.sink(self.index, offset, records)
             self.rows += len(records)
@@ -420,7 +424,7 @@ class _Run:
             return
         gaps, self.gaps = self.gaps, []
         for offset, size in sorted(gaps):
-            served = await self.fetch(offset, size, gate, bar)
+            served = await self.fetch(offset, size, _Place(gate), bar)
             if served < size:
                 self.gaps.append((offset + served, size - served))
         if self.gaps or self.next_offset >= total:
@@ -432,25 +436,75 @@ class _Run:
 
 
 async def _fetch_runs(runs: Sequence[_Run], concurrency: int, bar: Any) -> None:
-    """Read the runs in rounds: ``concurrency`` workers take pages, run after run, until none is left;
-    then each run settles its gaps; the runs that have more to read go on in a new round.
+    """Read the runs in rounds: workers take pages, run after run, until none is left; then each run
+    settles its gaps; the runs that have more to read go on in a new round.
 
-    (Twice as many workers as requests in flight, so that reading a page would overlap the next round
-    trip, measured no faster: ``benchmarks/bulk_bound.py``.)
+    There are twice as many workers as places for requests in flight (``concurrency``), and a request's
+    place is freed as soon as its reply is in, when the engine says so (:class:`_Place`): while one
+    worker reads a page, another has already sent the next request.
     """
     gate = asyncio.Semaphore(concurrency)
     active = list(runs)
     while active:
         pages = _pages(active)  # one generator shared by the workers: each page is taken once
-        workers = min(concurrency, sum(run.pages_left() for run in active))
+        workers = min(2 * concurrency, sum(run.pages_left() for run in active))
         await _all(_worker(pages, gate, bar) for _ in range(workers))
         await _all(run.settle(gate, bar) for run in active)
         active = [run for run in active if run.go_on]
 
 
 async def _worker(pages: Iterator[tuple[_Run, int]], gate: asyncio.Semaphore, bar: Any) -> None:
-    for run, offset in pages:
-        await run.take(offset, gate, bar)
+    """Take a page once a place is free (never before: the page is then checked against its listing's
+    end as it is known at that moment), and fetch it; until no page is left."""
+    while True:
+        place = _Place(gate)
+        await place.acquire()
+        try:
+            taken = next(pages, None)
+            if taken is None:
+                return
+            run, offset = taken
+            await run.take(offset, place, bar)
+        finally:
+            place.free()
+
+
+class _Place:
+    """One of the places for requests in flight that ``gate`` counts, for one request.
+
+    ``async with place`` holds it (taken first if it is not held yet) while the request is made, and
+    frees it at the end; the engine frees it sooner, as soon as the reply is in, when it can tell
+    (:data:`~eternaltwin.clients._flows.on_reply`): the client's work on the reply then overlaps the
+    next request's round trip instead of delaying it.
+    """
+
+    __slots__ = ("gate", "held", "token")
+
+    def __init__(self, gate: asyncio.Semaphore) -> None:
+        self.gate = gate
+        self.held = False
+        self.token: Any = None
+
+    async def acquire(self) -> None:
+        """Wait for a free place, and hold it."""
+        await self.gate.acquire()
+        self.held = True
+
+    def free(self) -> None:
+        """Give the place back (once: later calls do nothing)."""
+        if self.held:
+            self.held = False
+            self.gate.release()
+
+    async def __aenter__(self) -> _Place:
+        if not self.held:
+            await self.acquire()
+        self.token = on_reply.set(self.free)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        on_reply.reset(self.token)
+        self.free()
 
 
 def _pages(runs: Sequence[_Run]) -> Iterator[tuple[_Run, int]]:
@@ -469,7 +523,7 @@ async def _records(
     records: list[Mapping[str, Any]] = [{}] * len(ids)
 
     async def fetch(row: int, user_id: str) -> None:
-        async with gate:
+        async with _Place(gate):  # (freed as soon as the reply is in)
             try:
                 records[row] = await client.user_record(user_id)
             except EternalTwinError as error:

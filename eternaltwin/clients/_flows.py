@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Generator
+from collections.abc import Callable, Generator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
@@ -20,6 +21,7 @@ import httpx
 
 from eternaltwin.clients import _calls
 from eternaltwin.clients._calls import Call
+from eternaltwin.clients._transports import REPLY_RECEIVED
 from eternaltwin.exceptions import (
     ConnectionFailed,
     EternalTwinError,
@@ -45,6 +47,7 @@ __all__ = [
     "UserPages",
     "execute",
     "login_with_code",
+    "on_reply",
     "refresh_if_expired",
     "send",
     "to_response",
@@ -156,12 +159,21 @@ def send(policy: RetryPolicy, request: httpx.Request, retryable: bool) -> Flow[t
         yield Sleep(delay)
 
 
+#: Set around one call (by the bulk fetches): a callable that the call's own request carries to the
+#: engine (not a token refresh made first), called once the call's successful reply is in (see
+#: :data:`~eternaltwin.clients._transports.REPLY_RECEIVED`; engines that do not say so never call it).
+on_reply: ContextVar[Callable[[], None] | None] = ContextVar("eternaltwin_on_reply", default=None)
+
+
 def execute(client: ClientABC, call: Call[T]) -> Flow[T]:
     """Run one call: refresh an expired token first if possible, send with retries, check, parse."""
     # (No local of this frame holds a token: a verbose traceback shows locals, and call's repr masks it.)
     if isinstance(call.token, Token) and call.token.refresh_token and client.client_secret is not None:
         yield from refresh_if_expired(client, call.token)
     request = client.build_request(call)
+    received = on_reply.get()
+    if received is not None:
+        request.extensions[REPLY_RECEIVED] = received
     response, attempts = yield from send(client.retry_policy, request, call.retryable)
     if call.raise_on_error and response.status_code >= 300:
         error = request_error_for(response)

@@ -20,7 +20,15 @@ import httpx
 if TYPE_CHECKING:
     import aiohttp
 
-__all__ = ["AiohttpTransport", "async_transport", "pool_limits", "tls_context"]
+__all__ = ["REPLY_RECEIVED", "AiohttpTransport", "async_transport", "pool_limits", "tls_context"]
+
+#: The request extension that may hold a callable with no arguments: the aiohttp engine calls it once a
+#: successful (2xx) reply's bytes are all in and its connection is back in the pool, before any work on
+#: the reply, and lets other tasks run once before going on. (Nothing more is sent for a request once
+#: its 2xx reply is in: no retry, no redirect.) The bulk fetches free their place among the requests in
+#: flight with it, so that the next page's request goes out while this reply is read. Other engines
+#: ignore it.
+REPLY_RECEIVED = "eternaltwin.reply_received"
 
 Backend = Literal["aiohttp", "httpx"]
 
@@ -109,18 +117,18 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 proxy_auth=proxy_auth,
             ) as reply:
                 content = await reply.read()
-                return httpx.Response(
-                    reply.status,
-                    headers=reply.raw_headers,
-                    content=content,
-                    request=request,
-                    extensions={"http_version": b"HTTP/1.1"},
-                )
+                status, headers = reply.status, reply.raw_headers
         except Exception as exc:
             error = _translate(exc, request)
             if error is None:
                 raise
             raise error from exc
+        received = request.extensions.get(REPLY_RECEIVED)
+        if received is not None and 200 <= status < 300:
+            received()
+            await asyncio.sleep(0)  # (what waited for the place goes first)
+        version = {"http_version": b"HTTP/1.1"}
+        return httpx.Response(status, headers=headers, content=content, request=request, extensions=version)
 
     async def _proxy(self, url: httpx.URL) -> tuple[Any, Any]:
         """The proxy (and its credentials) that the environment names for ``url``'s origin, or
