@@ -434,11 +434,14 @@ class _Columns:
     def frame(self, index: Any = None) -> pd.DataFrame:
         """The typed frame (vectorised conversions only)."""
         size = self.rows
-        last, outside = self._typed()
-        outside += self.outside
+        parts = list(self.settled)
+        outside = self.outside
+        if self.ids or not parts:
+            last, late = self._typed()
+            parts.append(last)
+            outside += late
         if outside:
             _warn_outside(outside)
-        parts = [*self.settled, last] if self.settled else [last]
         columns = [
             part[0] if len(parts) == 1 else type(part[0])._concat_same_type(list(part))
             for part in zip(*parts, strict=True)
