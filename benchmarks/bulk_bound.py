@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import math
 import socket
 import statistics
@@ -59,14 +60,16 @@ class FreeServer:
         self.process.wait(10)
 
 
-def best_of(repeat: int, run: Callable[[], Any]) -> tuple[float, float]:
-    """(best, median) wall time of ``repeat`` runs of ``run``."""
-    times = []
+def best_of(repeat: int, runs: dict[str, Callable[[], Any]]) -> dict[str, tuple[float, float]]:
+    """(best, median) wall time of ``repeat`` runs of each of ``runs``, taken in turn (one run of each,
+    then again), so that a slow spell of the machine falls on all of them alike."""
+    times: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(repeat):
-        started = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - started)
-    return min(times), statistics.median(times)
+        for name, run in runs.items():
+            started = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - started)
+    return {name: (min(taken), statistics.median(taken)) for name, taken in times.items()}
 
 
 def raw_httpx(url: str, concurrency: int) -> int:
@@ -146,18 +149,18 @@ def main() -> None:
     }
     print(
         f"{options.users} users, {pages} pages of {PAGE_SIZE}, {options.concurrency} in flight; "
-        f"best of {options.repeat} (median)\n"
+        f"best of {options.repeat} (median), the contenders taken in turn\n"
     )
     cpu = None
     for latency in sorted(options.latencies):
         server = FreeServer(options.users, latency)
         try:
             rtt = bare_round_trip(server.port)
-            results = {}
             for name, run in contenders.items():
                 rows = run(server.url)  # warm-up, and a check
                 assert rows == options.users, (name, rows)
-                results[name] = best_of(options.repeat, lambda run=run, url=server.url: run(url))
+            runs = {name: functools.partial(run, server.url) for name, run in contenders.items()}
+            results = best_of(options.repeat, runs)
         finally:
             server.close()
         bound = (1 + math.ceil(pages / options.concurrency)) * latency / 1000
