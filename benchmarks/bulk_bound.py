@@ -8,7 +8,8 @@ connections; in a subprocess, as a real server would be) at each round trip of `
 - ``search_frame``, sync, with the engine the kit picks by default (and, for comparison, each engine
   named: ``async_backend="aiohttp"`` and ``"httpx"``);
 - raw ``httpx.AsyncClient`` fetching the same pages with the same concurrency and decoding their JSON,
-  building no frame;
+  building no frame; and, when aiohttp is installed, a bare aiohttp session that only reads the bodies
+  (the floor of the default engine);
 - the latency bound, and the client's own CPU time (``search_frame`` at 0 ms).
 
 and prints each as a ratio to ``max(latency bound, client CPU)``: 1.0 is the physical limit.
@@ -23,6 +24,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import importlib.util
+import json
 import math
 import socket
 import statistics
@@ -95,6 +98,31 @@ def raw_httpx(url: str, concurrency: int) -> int:
     return asyncio.run(main())
 
 
+def raw_aiohttp(url: str, concurrency: int) -> int:
+    """Every page with a bare aiohttp session, ``concurrency`` in flight, bodies read and not decoded: the
+    floor of the aiohttp engine (the rows are counted from what the server promised)."""
+    import aiohttp
+
+    async def main() -> int:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as http:
+            async with http.get(f"{url}/api/v1/users?q=&limit=0&offset=0") as reply:
+                count = json.loads(await reply.read())["count"]
+            offsets = iter(range(0, count, PAGE_SIZE))
+            rows = 0
+
+            async def worker() -> None:
+                nonlocal rows
+                for offset in offsets:
+                    async with http.get(f"{url}/api/v1/users?q=&limit={PAGE_SIZE}&offset={offset}") as reply:
+                        if await reply.read():
+                            rows += min(PAGE_SIZE, count - offset)
+
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+            return rows
+
+    return asyncio.run(main())
+
+
 def bare_round_trip(port: int, tries: int = 20) -> float:
     """The round trip a bare request sees (a count, over one kept-alive socket, no HTTP library): the
     delay the server adds, plus loopback and the timers' overshoot. Best of ``tries``, in seconds."""
@@ -147,6 +175,8 @@ def main() -> None:
         "search_frame, httpx": lambda url: search_frame(url, options.concurrency, "httpx"),
         "raw httpx, no frame": lambda url: raw_httpx(url, options.concurrency),
     }
+    if importlib.util.find_spec("aiohttp") is not None:
+        contenders["raw aiohttp, no decoding"] = lambda url: raw_aiohttp(url, options.concurrency)
     print(
         f"{options.users} users, {pages} pages of {PAGE_SIZE}, {options.concurrency} in flight; "
         f"best of {options.repeat} (median), the contenders taken in turn\n"
